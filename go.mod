@@ -1,0 +1,3 @@
+module github.com/wwsgo/wws
+
+go 1.26.8
