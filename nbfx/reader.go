@@ -224,17 +224,19 @@ func (r *Reader) readElement(t byte, start int) error {
 	}
 	for i := range attrs {
 		a := &attrs[i]
-		if a.NS != nil { // namespace declaration, already resolved
-			continue
+		if a.NS == nil && len(a.Prefix) > 0 { // not a namespace declaration
+			ans, ok := r.scope.Lookup(a.Prefix)
+			if !ok {
+				return r.errf(start, "attribute %q of element %q uses undeclared prefix %q", a.Local, local, a.Prefix)
+			}
+			a.NS = ans
 		}
-		if len(a.Prefix) == 0 {
-			continue
+		for j := 0; j < i; j++ {
+			if string(attrs[j].Local) == string(a.Local) && string(attrs[j].NS) == string(a.NS) &&
+				attrs[j].IsXmlns() == a.IsXmlns() {
+				return r.errf(start, "element %q has attribute %q twice", local, a.Local)
+			}
 		}
-		ans, ok := r.scope.Lookup(a.Prefix)
-		if !ok {
-			return r.errf(start, "attribute %q of element %q uses undeclared prefix %q", a.Local, local, a.Prefix)
-		}
-		a.NS = ans
 	}
 	if r.scope.Len() > r.q.MaxNamespaces {
 		return r.quotaErr(start, "more than %d namespace declarations in scope", r.q.MaxNamespaces)

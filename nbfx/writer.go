@@ -20,8 +20,8 @@ import (
 //   - text of type xmlnode.TypeDict is looked up the same way; other text is
 //     written as Chars8/16/32Text (EmptyText when empty);
 //   - integers take the shortest of ZeroText, OneText, Int8/16/32/64Text;
-//     floating-point values that are integral are written as integers, doubles
-//     that fit a float as FloatText, as WCF does;
+//     floating-point values that are integral are written as integers, as WCF
+//     does (below 1e15, where the text form stays the same);
 //   - a text record immediately followed by the end of its element becomes its
 //     WithEndElement form.
 //
@@ -479,19 +479,15 @@ func (w *Writer) appendValue(v xmlnode.Value) error {
 		}
 	case xmlnode.TypeFloat:
 		f := math.Float32frombits(uint32(v.Num))
-		if i, ok := integral(float64(f)); ok {
+		if i, ok := integral(float64(f), 1e7); ok {
 			w.appendInt(i)
 		} else {
 			w.buf = append(w.buf, RecordFloatText)
 			w.appendFixed(RecordFloatText, v)
 		}
 	case xmlnode.TypeDouble:
-		d := math.Float64frombits(v.Num)
-		if i, ok := integral(d); ok {
+		if i, ok := integral(math.Float64frombits(v.Num), 1e15); ok {
 			w.appendInt(i)
-		} else if f := float32(d); float64(f) == d || math.IsNaN(d) {
-			w.buf = append(w.buf, RecordFloatText)
-			w.buf = binary.LittleEndian.AppendUint32(w.buf, math.Float32bits(f))
 		} else {
 			w.buf = append(w.buf, RecordDoubleText)
 			w.appendFixed(RecordDoubleText, v)
@@ -547,11 +543,12 @@ func (w *Writer) appendValue(v xmlnode.Value) error {
 	return nil
 }
 
-// integral reports whether f is an integer that fits an int64, as WCF checks
-// before writing a float or double as an integer record. Negative zero stays
-// a floating-point value here, so that it round-trips.
-func integral(f float64) (int64, bool) {
-	if f >= -9.2233720368547758e18 && f < 9.2233720368547758e18 {
+// integral reports whether f is an integer below limit in magnitude, which
+// WCF writes as an integer record. The limit keeps the text form unchanged:
+// .NET writes larger values in exponent notation. Negative zero stays a
+// floating-point value, so that it round-trips.
+func integral(f, limit float64) (int64, bool) {
+	if f > -limit && f < limit {
 		i := int64(f)
 		if float64(i) == f && !(f == 0 && math.Signbit(f)) {
 			return i, true
