@@ -735,3 +735,12 @@ func (r *Reader) nextArrayItem() (*xmlnode.Node, error) {
 	}
 	return &r.node, nil
 }
+
+// LookupNamespace resolves prefix in the scope of the node last returned.
+// (For an end element the scope is the parent's.)
+func (r *Reader) LookupNamespace(prefix []byte) ([]byte, bool) { return r.scope.Lookup(prefix) }
+
+// DeclareNamespace binds prefix to ns outside the document, as if declared
+// by an enclosing element, for reading a fragment cut from a larger document
+// (a SOAP body without its envelope). Call it after Reset, before Next.
+func (r *Reader) DeclareNamespace(prefix, ns []byte) { r.scope.Declare(prefix, ns) }

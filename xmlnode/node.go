@@ -194,3 +194,10 @@ func (q Quotas) WithDefaults() Quotas {
 	}
 	return q
 }
+
+// NamespaceResolver is implemented by readers that can resolve a prefix in
+// the scope of the node last returned, as needed to interpret QName values
+// such as a SOAP fault code ("s:Sender") or an xsi:type.
+type NamespaceResolver interface {
+	LookupNamespace(prefix []byte) ([]byte, bool)
+}

@@ -1,0 +1,192 @@
+package wws
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/wwsgo/wws/nmf"
+	"github.com/wwsgo/wws/transport"
+	"github.com/wwsgo/wws/transport/tcp"
+)
+
+// CustomTransport is what a custom binding (BindingCustom) brings: the Go
+// shape of WWSAPI's WS_CUSTOM_CHANNEL_CALLBACKS and
+// WS_CUSTOM_LISTENER_CALLBACKS. The channel layer keeps states, pending
+// operations, encoding and abort; the transport only moves encoded
+// messages. Give it as ChannelPropertyCustomChannelCallbacks (clients) or
+// ListenerPropertyCustomListenerCallbacks (listeners).
+type CustomTransport interface {
+	transport.Dialer
+	Listen(ctx context.Context, url string, cfg *transport.Config) (transport.Listener, error)
+}
+
+// scheme returns the URL scheme a binding takes.
+func (b ChannelBinding) scheme() string {
+	switch b {
+	case BindingHTTP:
+		return "http"
+	case BindingTCP:
+		return "net.tcp"
+	case BindingUDP:
+		return "soap.udp"
+	case BindingNamedPipe:
+		return "net.pipe"
+	}
+	return ""
+}
+
+func checkScheme(b ChannelBinding, raw string) error {
+	if b == BindingCustom {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return newError(WS_E_INVALID_ENDPOINT_URL, err, "bad URL %q", raw)
+	}
+	s := strings.ToLower(u.Scheme)
+	if s == b.scheme() || b == BindingHTTP && s == "https" {
+		return nil
+	}
+	return newError(WS_E_INVALID_ENDPOINT_URL, nil, "URL %q does not have the %s scheme of the %s binding", raw, b.scheme(), b)
+}
+
+// dialer returns the transport that opens this channel's connections.
+func (c *Channel) dialer(raw string) (transport.Dialer, error) {
+	if err := checkScheme(c.binding, raw); err != nil {
+		return nil, err
+	}
+	switch c.binding {
+	case BindingTCP:
+		return dialFunc(tcp.Dial), nil
+	case BindingCustom:
+		c.mu.Lock()
+		ct, _ := c.props.v[ChannelPropertyCustomChannelCallbacks].(CustomTransport)
+		c.mu.Unlock()
+		return ct, nil
+	}
+	return nil, newError(E_NOTIMPL, nil, "the %s binding is not implemented yet", c.binding)
+}
+
+// listen opens the transport listener for this listener's binding.
+func (l *Listener) listen(ctx context.Context, raw string) (transport.Listener, error) {
+	if err := checkScheme(l.binding, raw); err != nil {
+		return nil, err
+	}
+	cfg, err := l.transportConfig()
+	if err != nil {
+		return nil, err
+	}
+	switch l.binding {
+	case BindingTCP:
+		return tcp.Listen(ctx, raw, cfg)
+	case BindingCustom:
+		l.mu.Lock()
+		ct, _ := l.props[ListenerPropertyCustomListenerCallbacks].(CustomTransport)
+		l.mu.Unlock()
+		return ct.Listen(ctx, raw, cfg)
+	}
+	return nil, newError(E_NOTIMPL, nil, "the %s binding is not implemented yet", l.binding)
+}
+
+type dialFunc func(ctx context.Context, url string, cfg *transport.Config) (transport.Conn, error)
+
+func (f dialFunc) Dial(ctx context.Context, url string, cfg *transport.Config) (transport.Conn, error) {
+	return f(ctx, url, cfg)
+}
+
+// addExtra adds binding-specific settings to a channel's transport config.
+func (c *Channel) addExtra(cfg *transport.Config) {}
+
+// addExtra adds binding-specific settings to a listener's transport config.
+func (l *Listener) addExtra(cfg *transport.Config) {}
+
+// faultCode maps a transport-level fault to WWSAPI's code.
+func faultCode(f *transport.Fault) HRESULT {
+	switch f.URI {
+	case nmf.FaultEndpointNotFound:
+		return WS_E_ENDPOINT_NOT_FOUND
+	case nmf.FaultEndpointUnavailable, nmf.FaultServiceActivationFailed, nmf.FaultConnectionDispatchFailed:
+		return WS_E_ENDPOINT_NOT_AVAILABLE
+	case nmf.FaultServerTooBusy:
+		return WS_E_ENDPOINT_TOO_BUSY
+	case nmf.FaultMaxMessageSizeExceeded:
+		return WS_E_QUOTA_EXCEEDED
+	case nmf.FaultContentTypeInvalid, nmf.FaultContentTypeTooLong, nmf.FaultUnsupportedMode,
+		nmf.FaultUnsupportedVersion, nmf.FaultUpgradeInvalid, nmf.FaultViaTooLong:
+		return WS_E_ENDPOINT_FAILURE
+	}
+	switch {
+	case f.Code == 404:
+		return WS_E_ENDPOINT_NOT_FOUND
+	case f.Code == 503:
+		return WS_E_ENDPOINT_TOO_BUSY
+	case f.Code == 401:
+		return WS_E_ENDPOINT_ACCESS_DENIED
+	case f.Code == 403:
+		return WS_E_ENDPOINT_ACCESS_DENIED
+	case f.Code >= 500:
+		return WS_E_ENDPOINT_FAILURE
+	}
+	return WS_E_ENDPOINT_FAILURE
+}
+
+// bindingFor maps a URL scheme to its binding and client and server channel
+// types, as Dial and Listen use them.
+func bindingFor(raw string) (b ChannelBinding, client, server ChannelType, err error) {
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return 0, 0, 0, newError(WS_E_INVALID_ENDPOINT_URL, perr, "bad URL %q", raw)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "net.tcp":
+		return BindingTCP, ChannelTypeDuplexSession, ChannelTypeDuplexSession, nil
+	case "net.pipe":
+		return BindingNamedPipe, ChannelTypeDuplexSession, ChannelTypeDuplexSession, nil
+	case "http", "https":
+		return BindingHTTP, ChannelTypeRequest, ChannelTypeReply, nil
+	case "soap.udp":
+		return BindingUDP, ChannelTypeDuplex, ChannelTypeDuplex, nil
+	}
+	return 0, 0, 0, newError(WS_E_INVALID_ENDPOINT_URL, nil, "URL %q: unknown scheme %q (want net.tcp, net.pipe, http, https or soap.udp)", raw, u.Scheme)
+}
+
+// Dial creates and opens a client channel for url; the scheme picks the
+// binding and channel type: net.tcp a TCP duplex session, net.pipe a named
+// pipe duplex session, http and https an HTTP request channel, soap.udp a
+// UDP duplex channel.
+func Dial(ctx context.Context, url string, props ...ChannelProperty) (*Channel, error) {
+	b, t, _, err := bindingFor(url)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewChannel(t, b, props...)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Open(ctx, url); err != nil {
+		c.Abort()
+		c.Close(context.Background())
+		return nil, err
+	}
+	return c, nil
+}
+
+// Listen creates and opens a listener for url; the scheme picks the binding
+// and channel type as for Dial (http and https listen with reply channels).
+// Channel properties for the accepted channels (encoding, versions) can be
+// set with SetChannelProperties before Open when using NewListener instead.
+func Listen(ctx context.Context, url string, props ...ListenerProperty) (*Listener, error) {
+	b, _, t, err := bindingFor(url)
+	if err != nil {
+		return nil, err
+	}
+	l, err := NewListener(t, b, props...)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Open(ctx, url); err != nil {
+		return nil, err
+	}
+	return l, nil
+}

@@ -1,0 +1,637 @@
+package wws
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/wwsgo/wws/soap"
+	"github.com/wwsgo/wws/transport"
+)
+
+func nilMessage() error { return invalidArg("nil message") }
+
+// checkSendable checks a message about to be sent: Empty or Initialized,
+// of the channel's versions.
+func (c *Channel) checkSendable(m *Message, op string) error {
+	if m == nil {
+		return nilMessage()
+	}
+	if m.state != MessageStateEmpty && m.state != MessageStateInitialized {
+		return newError(WS_E_INVALID_OPERATION, nil, "%s: the message is %s, not Empty or Initialized", op, m.state)
+	}
+	c.mu.Lock()
+	env, _ := c.props.v[ChannelPropertyEnvelopeVersion].(EnvelopeVersion)
+	addr, _ := c.props.v[ChannelPropertyAddressingVersion].(AddressingVersion)
+	c.mu.Unlock()
+	if m.hdr.Version != 0 && EnvelopeVersion(m.hdr.Version) != env || m.hdr.Addressing != 0 && AddressingVersion(m.hdr.Addressing) != addr {
+		return invalidArg("%s: the message is %s/%s, the channel %s/%s", op, EnvelopeVersion(m.hdr.Version),
+			AddressingVersion(m.hdr.Addressing), env, addr)
+	}
+	return nil
+}
+
+func (c *Channel) faultsAsErrors() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.props.v[ChannelPropertyFaultsAsErrors].(bool)
+	return !ok || b
+}
+
+func (c *Channel) maxMessage() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int(u32(c.props.v[ChannelPropertyMaxBufferedMessageSize], 65536))
+}
+
+// Send is WsSendMessage: it sends a whole message. A client channel
+// addresses it to the URL it was opened with unless its To is set. The send
+// timeout property bounds it as well as ctx; a send that fails part-way
+// leaves the channel Faulted.
+func (c *Channel) Send(ctx context.Context, m *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil {
+		return invalidArg("nil context")
+	}
+	if err := c.checkSendable(m, "send"); err != nil {
+		return err
+	}
+	g, err := c.beginIO("send")
+	if err != nil {
+		return err
+	}
+	if err := c.checkSendOK(g, "send"); err != nil {
+		return err
+	}
+	if c.typ == ChannelTypeRequest && !g.hasReader {
+		// A one-way message on a request channel: the exchange ends with it.
+		return c.exchange(ctx, g, m, nil, "send")
+	}
+	if err := c.send(ctx, g, m, "send"); err != nil {
+		return err
+	}
+	if c.typ == ChannelTypeReply {
+		g.replied.Store(true)
+	}
+	return nil
+}
+
+// checkSendOK applies the channel type's rules to a send.
+func (c *Channel) checkSendOK(g *generation, op string) error {
+	if !c.typ.canSend() {
+		return newError(WS_E_INVALID_OPERATION, nil, "%s: %s channels cannot send", op, c.typ)
+	}
+	if g.shutDown.Load() {
+		return newError(WS_E_INVALID_OPERATION, nil, "%s: the session was shut down", op)
+	}
+	if c.typ == ChannelTypeReply && g.replied.Load() {
+		return newError(WS_E_INVALID_OPERATION, nil, "%s: the reply was already sent", op)
+	}
+	return nil
+}
+
+// address fills in the To header of a client's message.
+func (c *Channel) address(g *generation, m *Message) {
+	if m.hdr.To == nil && c.listener == nil && m.hdr.Addressing != soap.AddressingNone {
+		m.hdr.SetTo(g.url)
+	}
+}
+
+// send encodes and writes m holding the send slot.
+func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string) error {
+	m.init()
+	m.hdr.Version, m.hdr.Addressing = g.codec.env, g.codec.addr
+	c.address(g, m)
+	sctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertySendTimeout))
+	defer cancel()
+	if err := acquire(sctx, g, g.sendSlot); err != nil {
+		return c.ioErr(g, err, op, false)
+	}
+	data, err := g.codec.encode(m)
+	if err != nil {
+		release(g.sendSlot)
+		return newError(WS_E_INVALID_FORMAT, err, "%s: encode the message", op)
+	}
+	if max := c.maxMessage(); len(data) > max {
+		if g.codec.wdict != nil {
+			g.codec.wdict.Rollback()
+		}
+		release(g.sendSlot)
+		return newError(WS_E_QUOTA_EXCEEDED, nil, "%s: the message is %d bytes, over the %d-byte MaxBufferedMessageSize", op, len(data), max)
+	}
+	f := transport.Frame{Data: data, Action: string(m.hdr.Action), Header: m.HTTPHeader}
+	err = g.conn.Send(sctx, &f)
+	release(g.sendSlot)
+	if err != nil {
+		return c.ioErr(g, err, op, true)
+	}
+	m.state = MessageStateDone
+	return nil
+}
+
+// Receive is WsReceiveMessage: it returns the next message. When the peer
+// has ended the session (or a reply channel's one message was read) it
+// returns an error whose HResult is WS_S_END and that matches io.EOF. A
+// fault arrives as WS_E_ENDPOINT_FAULT_RECEIVED with the fault in the
+// *Error, and the message is returned too. The receive timeout property
+// bounds it as well as ctx.
+func (c *Channel) Receive(ctx context.Context) (*Message, error) {
+	m, err := c.receive(ctx, "receive")
+	if err != nil {
+		return m, err
+	}
+	if m.isFault && c.faultsAsErrors() {
+		return m, c.faultErr(m, "receive")
+	}
+	return m, nil
+}
+
+// faultErr builds WS_E_ENDPOINT_FAULT_RECEIVED for a fault message.
+func (c *Channel) faultErr(m *Message, op string) error {
+	f, err := m.Fault()
+	if err != nil {
+		return wrapErr(err, op+": read the fault received")
+	}
+	return &Error{Code: WS_E_ENDPOINT_FAULT_RECEIVED, Strings: []string{op + ": the endpoint sent a fault: " + f.ReasonText()}, Fault: f}
+}
+
+var errEnd = &Error{Code: WS_S_END, Strings: []string{"receive: no more messages"}, Err: io.EOF}
+
+// receive waits for the next message (state Done).
+func (c *Channel) receive(ctx context.Context, op string) (*Message, error) {
+	if c == nil {
+		return nil, nilChannel()
+	}
+	if ctx == nil {
+		return nil, invalidArg("nil context")
+	}
+	g, err := c.beginIO(op)
+	if err != nil {
+		return nil, err
+	}
+	if !c.typ.canReceive() {
+		return nil, newError(WS_E_INVALID_OPERATION, nil, "%s: %s channels cannot receive", op, c.typ)
+	}
+	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
+	defer cancel()
+	if !g.hasReader {
+		return c.receiveDirect(rctx, g, op)
+	}
+	select {
+	case m := <-g.inbox:
+		return m, nil
+	default:
+	}
+	select {
+	case m := <-g.inbox:
+		return m, nil
+	case <-g.readerDone:
+		select {
+		case m := <-g.inbox:
+			return m, nil
+		default:
+		}
+		return nil, c.readerErr(g, op)
+	case <-g.abortCh:
+		return nil, c.ioErr(g, errAborted, op, false)
+	case <-rctx.Done():
+		return nil, c.ioErr(g, rctx.Err(), op, false)
+	}
+}
+
+// readerErr reports why the reader goroutine stopped: the end of the
+// session (WS_S_END), or an error that faults the channel.
+func (c *Channel) readerErr(g *generation, op string) error {
+	err := g.readErr
+	if errors.Is(err, io.EOF) {
+		return errEnd
+	}
+	if g.aborted.Load() {
+		return newError(WS_E_OPERATION_ABORTED, err, "%s: the channel was aborted", op)
+	}
+	var tf *transport.Fault
+	if errors.As(err, &tf) {
+		e := newError(faultCode(tf), err, "%s", op)
+		c.fault(g, e)
+		return e
+	}
+	e := wrapErr(err, op)
+	if e.Code == WS_E_OPERATION_ABORTED { // the connection was closed under the reader
+		e.Code = WS_E_ENDPOINT_DISCONNECTED
+	}
+	c.fault(g, e)
+	return e
+}
+
+// receiveDirect reads the one message of a request or reply exchange.
+func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (*Message, error) {
+	if err := acquire(ctx, g, g.recvSlot); err != nil {
+		return nil, c.ioErr(g, err, op, false)
+	}
+	defer release(g.recvSlot)
+	f, err := g.conn.Receive(ctx)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errEnd
+		}
+		return nil, c.ioErr(g, err, op, c.typ != ChannelTypeReply)
+	}
+	m := &Message{state: MessageStateDone, remote: f.Remote, HTTPHeader: f.Header}
+	if err := g.codec.decode(f.Data, m); err != nil {
+		return nil, c.ioErr(g, err, op, false)
+	}
+	g.received.Store(true)
+	return m, nil
+}
+
+// Request is WsRequestReply: it sends req and returns the reply correlated
+// with it. A request without a MessageID gets a fresh one (and ReplyTo
+// anonymous); on a session the reply is the message whose RelatesTo names
+// it, so several requests may be outstanding at once. A fault reply is
+// WS_E_ENDPOINT_FAULT_RECEIVED with the fault, and the reply is returned.
+// The send and receive timeouts bound the two halves.
+func (c *Channel) Request(ctx context.Context, req *Message) (*Message, error) {
+	if c == nil {
+		return nil, nilChannel()
+	}
+	if ctx == nil {
+		return nil, invalidArg("nil context")
+	}
+	if err := c.checkSendable(req, "request"); err != nil {
+		return nil, err
+	}
+	g, err := c.beginIO("request")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkSendOK(g, "request"); err != nil {
+		return nil, err
+	}
+	if c.typ == ChannelTypeReply || !c.typ.canReceive() {
+		return nil, newError(WS_E_INVALID_OPERATION, nil, "request: %s channels cannot make requests", c.typ)
+	}
+	req.init()
+	addressed := g.codec.addr != soap.AddressingNone
+	if addressed {
+		if req.hdr.MessageID == nil {
+			req.hdr.NewMessageID()
+		}
+		if req.hdr.ReplyTo.IsZero() {
+			req.hdr.ReplyTo.Address = []byte(g.codec.addr.Anonymous())
+		}
+	}
+	var reply *Message
+	if !g.hasReader {
+		var out Message
+		if err := c.exchange(ctx, g, req, &out, "request"); err != nil {
+			return nil, err
+		}
+		reply = &out
+	} else if addressed {
+		reply, err = c.requestSession(ctx, g, req)
+	} else {
+		if err = c.send(ctx, g, req, "request"); err == nil {
+			reply, err = c.receive(ctx, "request")
+		}
+	}
+	if err != nil {
+		return reply, err
+	}
+	if reply.isFault && c.faultsAsErrors() {
+		return reply, c.faultErr(reply, "request")
+	}
+	return reply, nil
+}
+
+// requestSession sends req on a session and waits for the reply that
+// relates to it.
+func (c *Channel) requestSession(ctx context.Context, g *generation, req *Message) (*Message, error) {
+	id := string(req.hdr.MessageID)
+	ch := make(chan *Message, 1)
+	g.reqMu.Lock()
+	if _, dup := g.pending[id]; dup {
+		g.reqMu.Unlock()
+		return nil, invalidArg("request: a request with MessageID %s is already pending", id)
+	}
+	g.pending[id] = ch
+	g.reqMu.Unlock()
+	forget := func() {
+		g.reqMu.Lock()
+		delete(g.pending, id)
+		g.reqMu.Unlock()
+	}
+	if err := c.send(ctx, g, req, "request"); err != nil {
+		forget()
+		return nil, err
+	}
+	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
+	defer cancel()
+	select {
+	case m := <-ch:
+		return m, nil
+	case <-g.readerDone:
+		forget()
+		select {
+		case m := <-ch:
+			return m, nil
+		default:
+		}
+		return nil, c.readerErr(g, "request")
+	case <-g.abortCh:
+		forget()
+		return nil, c.ioErr(g, errAborted, "request", false)
+	case <-rctx.Done():
+		forget()
+		return nil, c.ioErr(g, rctx.Err(), "request", false)
+	}
+}
+
+// exchange runs one request/response exchange on a request channel (HTTP):
+// the request goes out and the response comes back on the same exchange.
+// With out nil the request is one-way and the response must be empty.
+func (c *Channel) exchange(ctx context.Context, g *generation, req *Message, out *Message, op string) error {
+	if err := c.send(ctx, g, req, op); err != nil {
+		return err
+	}
+	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
+	defer cancel()
+	f, err := g.conn.Receive(rctx)
+	if out == nil {
+		if err == nil && len(f.Data) > 0 {
+			m := &Message{}
+			if derr := g.codec.decode(f.Data, m); derr == nil && m.isFault {
+				return c.faultErr(m, op)
+			}
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return c.ioErr(g, err, op, false)
+		}
+		return nil
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return newError(WS_E_INVALID_FORMAT, nil, "%s: the response has no message", op)
+		}
+		return c.ioErr(g, err, op, false)
+	}
+	out.HTTPHeader = f.Header
+	if err := g.codec.decode(f.Data, out); err != nil {
+		return newError(HResult(err), err, "%s: read the response", op)
+	}
+	if len(out.hdr.RelatesTo) > 0 && len(req.hdr.MessageID) > 0 && string(out.hdr.RelatesTo) != string(req.hdr.MessageID) {
+		return newError(WS_E_INVALID_FORMAT, nil, "%s: the response relates to %s, not to the request %s", op, out.hdr.RelatesTo, req.hdr.MessageID)
+	}
+	return nil
+}
+
+// Reply is WsSendReplyMessage: it sends reply as the answer to req —
+// RelatesTo names req's MessageID, and the reply goes to req's ReplyTo
+// address when that is not the anonymous one.
+func (c *Channel) Reply(ctx context.Context, req, reply *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil {
+		return invalidArg("nil context")
+	}
+	if req == nil || reply == nil {
+		return nilMessage()
+	}
+	if req.state == MessageStateEmpty {
+		return invalidArg("reply: the request message is empty")
+	}
+	if err := c.checkSendable(reply, "reply"); err != nil {
+		return err
+	}
+	g, err := c.beginIO("reply")
+	if err != nil {
+		return err
+	}
+	if err := c.checkSendOK(g, "reply"); err != nil {
+		return err
+	}
+	reply.init()
+	if g.codec.addr != soap.AddressingNone {
+		if reply.hdr.RelatesTo == nil && req.hdr.MessageID != nil {
+			reply.hdr.RelatesTo = append([]byte(nil), req.hdr.MessageID...)
+		}
+		if a := req.hdr.ReplyTo.Address; reply.hdr.To == nil && a != nil && !isAnonymous(a) {
+			reply.hdr.To = append([]byte(nil), a...)
+		}
+	}
+	if err := c.send(ctx, g, reply, "reply"); err != nil {
+		return err
+	}
+	if c.typ == ChannelTypeReply {
+		g.replied.Store(true)
+	}
+	return nil
+}
+
+func isAnonymous(a []byte) bool {
+	s := string(a)
+	return s == soap.Anonymous10 || s == soap.Anonymous200408 || s == soap.None10
+}
+
+// SendFault is WsSendFaultMessageForError: it replies to req with a SOAP
+// fault made from cause. A *Fault (or an *Error carrying one) in cause's
+// chain is sent as it is; any other error becomes a Receiver fault whose
+// reason is the error's text.
+func (c *Channel) SendFault(ctx context.Context, req *Message, cause error) error {
+	if c == nil {
+		return nilChannel()
+	}
+	f := FaultFor(cause)
+	reply := c.NewMessage()
+	reply.SetFault(f)
+	addr := reply.hdr.Addressing
+	if addr != soap.AddressingNone {
+		reply.SetAction(addr.FaultAction())
+	}
+	return c.Reply(ctx, req, reply)
+}
+
+// FaultFor returns the fault to send for err: the *Fault in its chain, the
+// Fault of an *Error in it, or a generic Receiver fault with err's text.
+func FaultFor(err error) *Fault {
+	var f *Fault
+	if errors.As(err, &f) {
+		return f
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Fault != nil {
+		return e.Fault
+	}
+	reason := "The server was unable to process the request."
+	if err != nil {
+		reason = err.Error()
+	}
+	return &Fault{Code: soap.QName{NS: soap.NamespaceSOAP12, Local: soap.CodeReceiver},
+		Reason: []soap.ReasonText{{Lang: "en-US", Text: reason}}}
+}
+
+// WriteMessageStart begins sending m: it moves to Writing and becomes the
+// channel's message in progress; its body may be set until WriteMessageEnd
+// sends it. (Messages are buffered: nothing goes on the wire before End.)
+func (c *Channel) WriteMessageStart(ctx context.Context, m *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil {
+		return invalidArg("nil context")
+	}
+	if err := c.checkSendable(m, "write message start"); err != nil {
+		return err
+	}
+	g, err := c.beginIO("write message start")
+	if err != nil {
+		return err
+	}
+	if err := c.checkSendOK(g, "write message start"); err != nil {
+		return err
+	}
+	if !g.writing.CompareAndSwap(nil, m) {
+		return newError(WS_E_INVALID_OPERATION, nil, "write message start: another message is being written")
+	}
+	m.init()
+	m.state = MessageStateWriting
+	return nil
+}
+
+// WriteMessageEnd finishes the message begun with WriteMessageStart and sends it.
+func (c *Channel) WriteMessageEnd(ctx context.Context, m *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil || m == nil {
+		return invalidArg("nil argument")
+	}
+	g, err := c.beginIO("write message end")
+	if err != nil {
+		return err
+	}
+	if g.writing.Load() != m {
+		return invalidArg("write message end: the message is not the one being written")
+	}
+	m.state = MessageStateInitialized
+	if c.typ == ChannelTypeRequest && !g.hasReader {
+		err = c.exchange(ctx, g, m, nil, "write message end")
+	} else {
+		err = c.send(ctx, g, m, "write message end")
+	}
+	g.writing.CompareAndSwap(m, nil)
+	if err != nil {
+		m.state = MessageStateDone
+		return err
+	}
+	if c.typ == ChannelTypeReply {
+		g.replied.Store(true)
+	}
+	return nil
+}
+
+// ReadMessageStart receives the next message with its headers and leaves it
+// Reading, as the channel's message in progress, until ReadMessageEnd or
+// AbandonMessage. At the end of the session it returns WS_S_END.
+func (c *Channel) ReadMessageStart(ctx context.Context) (*Message, error) {
+	if c == nil {
+		return nil, nilChannel()
+	}
+	if ctx == nil {
+		return nil, invalidArg("nil context")
+	}
+	g, err := c.beginIO("read message start")
+	if err != nil {
+		return nil, err
+	}
+	if !g.reading.CompareAndSwap(nil, &Message{}) {
+		return nil, newError(WS_E_INVALID_OPERATION, nil, "read message start: another message is being read")
+	}
+	m, err := c.receive(ctx, "read message start")
+	if err != nil {
+		g.reading.Store(nil)
+		return nil, err
+	}
+	m.state = MessageStateReading
+	g.reading.Store(m)
+	return m, nil
+}
+
+// ReadMessageEnd finishes reading the message begun with ReadMessageStart.
+func (c *Channel) ReadMessageEnd(ctx context.Context, m *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil || m == nil {
+		return invalidArg("nil argument")
+	}
+	g, err := c.beginIO("read message end")
+	if err != nil {
+		return err
+	}
+	if !g.reading.CompareAndSwap(m, nil) {
+		return invalidArg("read message end: the message is not the one being read")
+	}
+	m.state = MessageStateDone
+	return nil
+}
+
+// AbandonMessage is WsAbandonMessage: it drops the message being read or
+// written — a message being written is never sent — and keeps the channel
+// usable. It never blocks.
+func (c *Channel) AbandonMessage(m *Message) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if m == nil {
+		return nilMessage()
+	}
+	c.mu.Lock()
+	st, g := c.state, c.g
+	c.mu.Unlock()
+	if st != ChannelStateOpen && st != ChannelStateFaulted {
+		return newError(WS_E_INVALID_OPERATION, nil, "abandon message: the channel is %s", st)
+	}
+	switch {
+	case g.writing.CompareAndSwap(m, nil), g.reading.CompareAndSwap(m, nil):
+		m.state = MessageStateDone
+		return nil
+	}
+	return invalidArg("abandon message: the message is not being read or written on this channel")
+}
+
+// ShutdownSession is WsShutdownSessionChannel: it tells the peer that no
+// more messages will be sent (net.tcp's End record); the peer's receives
+// then return WS_S_END. Only session channels that can send, only when
+// Open, only once.
+func (c *Channel) ShutdownSession(ctx context.Context) error {
+	if c == nil {
+		return nilChannel()
+	}
+	if ctx == nil {
+		return invalidArg("nil context")
+	}
+	g, err := c.beginIO("shutdown session")
+	if err != nil {
+		return err
+	}
+	if !c.typ.isSession() || !c.typ.canSend() {
+		return newError(WS_E_INVALID_OPERATION, nil, "shutdown session: %s channels have no session to shut down", c.typ)
+	}
+	if g.shutDown.Swap(true) {
+		return newError(WS_E_INVALID_OPERATION, nil, "shutdown session: already shut down")
+	}
+	sctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertySendTimeout))
+	defer cancel()
+	if err := acquire(sctx, g, g.sendSlot); err != nil {
+		return c.ioErr(g, err, "shutdown session", false)
+	}
+	err = g.conn.CloseSend(sctx)
+	release(g.sendSlot)
+	if err != nil {
+		return c.ioErr(g, err, "shutdown session", true)
+	}
+	return nil
+}

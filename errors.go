@@ -1,0 +1,172 @@
+package wws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/wwsgo/wws/nmf"
+	"github.com/wwsgo/wws/soap"
+	"github.com/wwsgo/wws/xmlnode"
+)
+
+// Fault is a SOAP fault (WS_FAULT), received or to be sent.
+type Fault = soap.Fault
+
+// Error is WWSAPI's WS_ERROR: a result code, a list of strings saying what
+// went wrong (most specific first), the SOAP fault received if any, and the
+// Go error underneath. errors.Is and errors.As see through it to Err; two
+// *Error values match under errors.Is when their codes are equal.
+type Error struct {
+	Code    HRESULT
+	Strings []string
+	Fault   *Fault
+	Err     error
+}
+
+func (e *Error) Error() string {
+	var sb strings.Builder
+	sb.WriteString("wws: ")
+	if len(e.Strings) > 0 {
+		sb.WriteString(strings.Join(e.Strings, ": "))
+		sb.WriteString(": ")
+	}
+	if e.Fault != nil {
+		sb.WriteString(e.Fault.Error())
+		sb.WriteString(": ")
+	}
+	if e.Err != nil && !containsErr(e.Strings, e.Err) {
+		sb.WriteString(e.Err.Error())
+		sb.WriteString(": ")
+	}
+	sb.WriteString(e.Code.String())
+	return sb.String()
+}
+
+func containsErr(strs []string, err error) bool {
+	s := err.Error()
+	for _, x := range strs {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unwrap returns the Go cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Strings == nil && t.Err == nil
+}
+
+// Sentinel errors to match with errors.Is: errors.Is(err, wws.ErrAborted).
+var (
+	ErrAborted          = &Error{Code: WS_E_OPERATION_ABORTED}
+	ErrTimedOut         = &Error{Code: WS_E_OPERATION_TIMED_OUT}
+	ErrFaulted          = &Error{Code: WS_E_OBJECT_FAULTED}
+	ErrInvalidOperation = &Error{Code: WS_E_INVALID_OPERATION}
+	ErrFaultReceived    = &Error{Code: WS_E_ENDPOINT_FAULT_RECEIVED}
+	ErrQuotaExceeded    = &Error{Code: WS_E_QUOTA_EXCEEDED}
+	ErrInvalidFormat    = &Error{Code: WS_E_INVALID_FORMAT}
+	ErrDisconnected     = &Error{Code: WS_E_ENDPOINT_DISCONNECTED}
+	ErrNotImplemented   = &Error{Code: E_NOTIMPL}
+)
+
+// newError returns an *Error with code, the cause and a message.
+func newError(code HRESULT, cause error, format string, args ...any) *Error {
+	e := &Error{Code: code, Err: cause}
+	if format != "" {
+		e.Strings = []string{fmt.Sprintf(format, args...)}
+	}
+	return e
+}
+
+// invalidArg is the error for a caller's bad argument (WWSAPI's E_INVALIDARG).
+func invalidArg(format string, args ...any) *Error {
+	return newError(E_INVALIDARG, nil, format, args...)
+}
+
+// HResult returns the HRESULT of err: S_OK for nil, the Code of an *Error
+// anywhere in its chain, and for other errors the code WWSAPI maps such a
+// failure to (a cancelled context is WS_E_OPERATION_ABORTED, a deadline
+// WS_E_OPERATION_TIMED_OUT, a refused connection WS_E_ENDPOINT_NOT_FOUND, a
+// reset one WS_E_ENDPOINT_DISCONNECTED, bad input WS_E_INVALID_FORMAT, a
+// quota WS_E_QUOTA_EXCEEDED; anything else WS_E_OTHER).
+func HResult(err error) HRESULT {
+	if err == nil {
+		return S_OK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return classify(err)
+}
+
+func classify(err error) HRESULT {
+	var ne net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, net.ErrClosed):
+		return WS_E_OPERATION_ABORTED
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return WS_E_OPERATION_TIMED_OUT
+	case errors.Is(err, xmlnode.ErrQuotaExceeded), errors.Is(err, nmf.ErrTooLarge):
+		return WS_E_QUOTA_EXCEEDED
+	case errors.Is(err, io.EOF):
+		return WS_S_END
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return WS_E_ENDPOINT_DISCONNECTED
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return WS_E_ENDPOINT_NOT_FOUND
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return WS_E_ENDPOINT_UNREACHABLE
+	case errors.Is(err, syscall.EADDRINUSE):
+		return WS_E_ADDRESS_IN_USE
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return WS_E_ADDRESS_NOT_AVAILABLE
+	case errors.As(err, &dnsErr):
+		return WS_E_ENDPOINT_NOT_FOUND
+	case errors.As(err, &ne) && ne.Timeout():
+		return WS_E_OPERATION_TIMED_OUT
+	}
+	var xe *xmlnode.Error
+	var fe *nmf.Error
+	var se *soap.FormatError
+	var te *xmlnode.TypeError
+	if errors.As(err, &xe) || errors.As(err, &fe) || errors.As(err, &se) || errors.As(err, &te) {
+		return WS_E_INVALID_FORMAT
+	}
+	return WS_E_OTHER
+}
+
+// wrapErr turns any error into an *Error, keeping an existing code and
+// adding what was being done to the strings.
+func wrapErr(err error, what string) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		if what == "" {
+			return e
+		}
+		n := *e
+		n.Strings = append([]string{what}, e.Strings...)
+		return &n
+	}
+	code := classify(err)
+	if code == WS_S_END {
+		return &Error{Code: WS_S_END, Strings: []string{what + ": end of session"}, Err: io.EOF}
+	}
+	return &Error{Code: code, Strings: []string{what}, Err: err}
+}

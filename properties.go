@@ -1,0 +1,411 @@
+package wws
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+)
+
+// ChannelPropertyID is WS_CHANNEL_PROPERTY_ID.
+type ChannelPropertyID uint32
+
+// Channel property ids, with WWSAPI's values. Each names its Go value type
+// and its WWSAPI default; docs/wwsapi-map.md lists which bindings have it and
+// when it can be set.
+const (
+	ChannelPropertyMaxBufferedMessageSize          ChannelPropertyID = 0  // uint32, 65536
+	ChannelPropertyMaxStreamedMessageSize          ChannelPropertyID = 1  // uint64, 4194304
+	ChannelPropertyMaxStreamedStartSize            ChannelPropertyID = 2  // uint32, 16384
+	ChannelPropertyMaxStreamedFlushSize            ChannelPropertyID = 3  // uint32, 65536
+	ChannelPropertyEncoding                        ChannelPropertyID = 4  // Encoding
+	ChannelPropertyEnvelopeVersion                 ChannelPropertyID = 5  // EnvelopeVersion, SOAP 1.2
+	ChannelPropertyAddressingVersion               ChannelPropertyID = 6  // AddressingVersion, 1.0
+	ChannelPropertyMaxSessionDictionarySize        ChannelPropertyID = 7  // uint32, 2048
+	ChannelPropertyState                           ChannelPropertyID = 8  // ChannelState (read-only)
+	ChannelPropertyAsyncCallbackModel              ChannelPropertyID = 9  // CallbackModel, LongCallback
+	ChannelPropertyIPVersion                       ChannelPropertyID = 10 // IPVersion, IPVersionAuto
+	ChannelPropertyResolveTimeout                  ChannelPropertyID = 11 // time.Duration, Infinite
+	ChannelPropertyConnectTimeout                  ChannelPropertyID = 12 // time.Duration, 30s
+	ChannelPropertySendTimeout                     ChannelPropertyID = 13 // time.Duration, 30s
+	ChannelPropertyReceiveResponseTimeout          ChannelPropertyID = 14 // time.Duration, 30s
+	ChannelPropertyReceiveTimeout                  ChannelPropertyID = 15 // time.Duration, 30s
+	ChannelPropertyCloseTimeout                    ChannelPropertyID = 16 // time.Duration, 30s
+	ChannelPropertyEnableTimeouts                  ChannelPropertyID = 17 // bool, true
+	ChannelPropertyTransferMode                    ChannelPropertyID = 18 // TransferMode, TransferBuffered
+	ChannelPropertyMulticastInterface              ChannelPropertyID = 19 // uint32, 0
+	ChannelPropertyMulticastHops                   ChannelPropertyID = 20 // uint32, 1
+	ChannelPropertyRemoteAddress                   ChannelPropertyID = 21 // string (read-only)
+	ChannelPropertyRemoteIPAddress                 ChannelPropertyID = 22 // net.Addr (read-only)
+	ChannelPropertyHTTPConnectionID                ChannelPropertyID = 23 // uint64 (read-only)
+	ChannelPropertyCustomChannelCallbacks          ChannelPropertyID = 24 // CustomTransport
+	ChannelPropertyCustomChannelParameters         ChannelPropertyID = 25 // any
+	ChannelPropertyCustomChannelInstance           ChannelPropertyID = 26 // any (read-only)
+	ChannelPropertyTransportURL                    ChannelPropertyID = 27 // string (read-only)
+	ChannelPropertyNoDelay                         ChannelPropertyID = 28 // bool, false
+	ChannelPropertySendKeepAlives                  ChannelPropertyID = 29 // bool, false
+	ChannelPropertyKeepAliveTime                   ChannelPropertyID = 30 // time.Duration, 2h
+	ChannelPropertyKeepAliveInterval               ChannelPropertyID = 31 // time.Duration, 1s
+	ChannelPropertyMaxHTTPServerConnections        ChannelPropertyID = 32 // uint32, unlimited
+	ChannelPropertyIsSessionShutDown               ChannelPropertyID = 33 // bool (read-only)
+	ChannelPropertyChannelType                     ChannelPropertyID = 34 // ChannelType (read-only)
+	ChannelPropertyTrimBufferedMessageSize         ChannelPropertyID = 35 // uint32, 65536
+	ChannelPropertyEncoder                         ChannelPropertyID = 36 // not supported (E_NOTIMPL)
+	ChannelPropertyDecoder                         ChannelPropertyID = 37 // not supported (E_NOTIMPL)
+	ChannelPropertyProtectionLevel                 ChannelPropertyID = 38 // ProtectionLevel (read-only)
+	ChannelPropertyCookieMode                      ChannelPropertyID = 39 // CookieMode, CookieAuto
+	ChannelPropertyHTTPProxySettingMode            ChannelPropertyID = 40 // HTTPProxySettingMode, HTTPProxyAuto
+	ChannelPropertyCustomHTTPProxy                 ChannelPropertyID = 41 // HTTPProxy
+	ChannelPropertyHTTPMessageMapping              ChannelPropertyID = 42 // HTTPMessageMapping
+	ChannelPropertyEnableHTTPRedirect              ChannelPropertyID = 43 // bool, false
+	ChannelPropertyHTTPRedirectCallbackContext     ChannelPropertyID = 44 // HTTPRedirectFunc
+	ChannelPropertyFaultsAsErrors                  ChannelPropertyID = 45 // bool, true
+	ChannelPropertyAllowUnsecuredFaults            ChannelPropertyID = 46 // bool, false
+	ChannelPropertyHTTPServerSPN                   ChannelPropertyID = 47 // string (read-only)
+	ChannelPropertyHTTPProxySPN                    ChannelPropertyID = 48 // string (read-only)
+	ChannelPropertyMaxHTTPRequestHeadersBufferSize ChannelPropertyID = 49 // uint32, 65536
+
+	numChannelProperties = 50
+)
+
+// ListenerPropertyID is WS_LISTENER_PROPERTY_ID.
+type ListenerPropertyID uint32
+
+// Listener property ids, with WWSAPI's values.
+const (
+	ListenerPropertyListenBacklog               ListenerPropertyID = 0  // uint32
+	ListenerPropertyIPVersion                   ListenerPropertyID = 1  // IPVersion, IPVersionAuto
+	ListenerPropertyState                       ListenerPropertyID = 2  // ListenerState (read-only)
+	ListenerPropertyAsyncCallbackModel          ListenerPropertyID = 3  // CallbackModel
+	ListenerPropertyChannelType                 ListenerPropertyID = 4  // ChannelType (read-only)
+	ListenerPropertyChannelBinding              ListenerPropertyID = 5  // ChannelBinding (read-only)
+	ListenerPropertyConnectTimeout              ListenerPropertyID = 6  // time.Duration, 15s
+	ListenerPropertyIsMulticast                 ListenerPropertyID = 7  // bool, false
+	ListenerPropertyMulticastInterfaces         ListenerPropertyID = 8  // []uint32
+	ListenerPropertyMulticastLoopback           ListenerPropertyID = 9  // bool, true
+	ListenerPropertyCloseTimeout                ListenerPropertyID = 10 // time.Duration, 5s
+	ListenerPropertyToHeaderMatchingOptions     ListenerPropertyID = 11 // uint32
+	ListenerPropertyTransportURLMatchingOptions ListenerPropertyID = 12 // uint32
+	ListenerPropertyCustomListenerCallbacks     ListenerPropertyID = 13 // CustomTransport
+	ListenerPropertyCustomListenerParameters    ListenerPropertyID = 14 // any
+	ListenerPropertyCustomListenerInstance      ListenerPropertyID = 15 // any (read-only)
+	ListenerPropertyDisallowedUserAgent         ListenerPropertyID = 16 // []string, {"Mozilla"}
+
+	numListenerProperties = 17
+)
+
+// HTTPProxy is WS_CUSTOM_HTTP_PROXY.
+type HTTPProxy struct {
+	Servers string // proxy URL, e.g. "http://proxy:3128"
+	Bypass  string // comma-separated hosts that bypass the proxy
+}
+
+// setRule says when a property may be set.
+type setRule uint8
+
+const (
+	setCreate setRule = iota // at creation only
+	setAny                   // at creation or later, in any state
+	getOnly                  // never set by the caller
+)
+
+const (
+	bHTTP   = 1 << BindingHTTP
+	bTCP    = 1 << BindingTCP
+	bUDP    = 1 << BindingUDP
+	bCustom = 1 << BindingCustom
+	bPipe   = 1 << BindingNamedPipe
+	bAll    = bHTTP | bTCP | bUDP | bCustom | bPipe
+)
+
+// propInfo describes one property: its name, Go type, set rule, the
+// bindings that have it, and its default.
+type propInfo struct {
+	name     string
+	typ      reflect.Type
+	set      setRule
+	bindings uint8
+	notImpl  bool
+	def      func(b ChannelBinding, t ChannelType) any
+}
+
+var (
+	tUint32   = reflect.TypeFor[uint32]()
+	tUint64   = reflect.TypeFor[uint64]()
+	tBool     = reflect.TypeFor[bool]()
+	tDuration = reflect.TypeFor[time.Duration]()
+	tString   = reflect.TypeFor[string]()
+	tAny      = reflect.TypeFor[any]()
+)
+
+func constant(v any) func(ChannelBinding, ChannelType) any {
+	return func(ChannelBinding, ChannelType) any { return v }
+}
+
+var channelProps = [numChannelProperties]propInfo{
+	ChannelPropertyMaxBufferedMessageSize:          {"MaxBufferedMessageSize", tUint32, setCreate, bAll, false, constant(uint32(65536))},
+	ChannelPropertyMaxStreamedMessageSize:          {"MaxStreamedMessageSize", tUint64, setCreate, bHTTP, false, constant(uint64(4194304))},
+	ChannelPropertyMaxStreamedStartSize:            {"MaxStreamedStartSize", tUint32, setCreate, bHTTP, false, constant(uint32(16384))},
+	ChannelPropertyMaxStreamedFlushSize:            {"MaxStreamedFlushSize", tUint32, setCreate, bHTTP, false, constant(uint32(65536))},
+	ChannelPropertyEncoding:                        {"Encoding", reflect.TypeFor[Encoding](), setCreate, bAll, false, defaultEncoding},
+	ChannelPropertyEnvelopeVersion:                 {"EnvelopeVersion", reflect.TypeFor[EnvelopeVersion](), setCreate, bAll, false, constant(EnvelopeSOAP12)},
+	ChannelPropertyAddressingVersion:               {"AddressingVersion", reflect.TypeFor[AddressingVersion](), setCreate, bAll, false, constant(Addressing10)},
+	ChannelPropertyMaxSessionDictionarySize:        {"MaxSessionDictionarySize", tUint32, setCreate, bTCP | bPipe | bCustom, false, constant(uint32(2048))},
+	ChannelPropertyState:                           {"State", reflect.TypeFor[ChannelState](), getOnly, bAll, false, nil},
+	ChannelPropertyAsyncCallbackModel:              {"AsyncCallbackModel", reflect.TypeFor[CallbackModel](), setCreate, bAll, false, constant(LongCallback)},
+	ChannelPropertyIPVersion:                       {"IPVersion", reflect.TypeFor[IPVersion](), setCreate, bTCP | bUDP, false, constant(IPVersionAuto)},
+	ChannelPropertyResolveTimeout:                  {"ResolveTimeout", tDuration, setAny, bHTTP | bTCP, false, constant(Infinite)},
+	ChannelPropertyConnectTimeout:                  {"ConnectTimeout", tDuration, setAny, bHTTP | bTCP | bPipe | bCustom, false, constant(30 * time.Second)},
+	ChannelPropertySendTimeout:                     {"SendTimeout", tDuration, setAny, bHTTP | bTCP | bPipe | bUDP | bCustom, false, constant(30 * time.Second)},
+	ChannelPropertyReceiveResponseTimeout:          {"ReceiveResponseTimeout", tDuration, setAny, bHTTP, false, constant(30 * time.Second)},
+	ChannelPropertyReceiveTimeout:                  {"ReceiveTimeout", tDuration, setAny, bHTTP | bTCP | bPipe | bUDP | bCustom, false, constant(30 * time.Second)},
+	ChannelPropertyCloseTimeout:                    {"CloseTimeout", tDuration, setAny, bTCP | bPipe | bHTTP | bCustom, false, constant(30 * time.Second)},
+	ChannelPropertyEnableTimeouts:                  {"EnableTimeouts", tBool, setCreate, bAll, false, constant(true)},
+	ChannelPropertyTransferMode:                    {"TransferMode", reflect.TypeFor[TransferMode](), setCreate, bHTTP, false, constant(TransferBuffered)},
+	ChannelPropertyMulticastInterface:              {"MulticastInterface", tUint32, setAny, bUDP, false, constant(uint32(0))},
+	ChannelPropertyMulticastHops:                   {"MulticastHops", tUint32, setCreate, bUDP, false, constant(uint32(1))},
+	ChannelPropertyRemoteAddress:                   {"RemoteAddress", tString, getOnly, bUDP, false, nil},
+	ChannelPropertyRemoteIPAddress:                 {"RemoteIPAddress", tAny, getOnly, bTCP | bHTTP | bUDP | bPipe, false, nil},
+	ChannelPropertyHTTPConnectionID:                {"HTTPConnectionID", tUint64, getOnly, bHTTP, false, nil},
+	ChannelPropertyCustomChannelCallbacks:          {"CustomChannelCallbacks", tAny, setCreate, bCustom, false, nil},
+	ChannelPropertyCustomChannelParameters:         {"CustomChannelParameters", tAny, setCreate, bCustom, false, nil},
+	ChannelPropertyCustomChannelInstance:           {"CustomChannelInstance", tAny, getOnly, bCustom, false, nil},
+	ChannelPropertyTransportURL:                    {"TransportURL", tString, getOnly, bHTTP | bTCP | bPipe | bUDP | bCustom, false, nil},
+	ChannelPropertyNoDelay:                         {"NoDelay", tBool, setAny, bTCP, false, constant(false)},
+	ChannelPropertySendKeepAlives:                  {"SendKeepAlives", tBool, setCreate, bTCP, false, constant(false)},
+	ChannelPropertyKeepAliveTime:                   {"KeepAliveTime", tDuration, setCreate, bTCP, false, constant(2 * time.Hour)},
+	ChannelPropertyKeepAliveInterval:               {"KeepAliveInterval", tDuration, setCreate, bTCP, false, constant(time.Second)},
+	ChannelPropertyMaxHTTPServerConnections:        {"MaxHTTPServerConnections", tUint32, setCreate, bHTTP, false, constant(uint32(0xFFFFFFFF))},
+	ChannelPropertyIsSessionShutDown:               {"IsSessionShutDown", tBool, getOnly, bTCP | bPipe | bCustom, false, nil},
+	ChannelPropertyChannelType:                     {"ChannelType", reflect.TypeFor[ChannelType](), getOnly, bAll, false, nil},
+	ChannelPropertyTrimBufferedMessageSize:         {"TrimBufferedMessageSize", tUint32, setCreate, bTCP | bHTTP | bPipe, false, constant(uint32(65536))},
+	ChannelPropertyEncoder:                         {"Encoder", tAny, setCreate, bTCP | bHTTP | bPipe, true, nil},
+	ChannelPropertyDecoder:                         {"Decoder", tAny, setCreate, bTCP | bHTTP | bPipe, true, nil},
+	ChannelPropertyProtectionLevel:                 {"ProtectionLevel", reflect.TypeFor[ProtectionLevel](), getOnly, bAll, false, constant(ProtectionNone)},
+	ChannelPropertyCookieMode:                      {"CookieMode", reflect.TypeFor[CookieMode](), setCreate, bHTTP, false, constant(CookieAuto)},
+	ChannelPropertyHTTPProxySettingMode:            {"HTTPProxySettingMode", reflect.TypeFor[HTTPProxySettingMode](), setCreate, bHTTP, false, constant(HTTPProxyAuto)},
+	ChannelPropertyCustomHTTPProxy:                 {"CustomHTTPProxy", reflect.TypeFor[HTTPProxy](), setCreate, bHTTP, false, nil},
+	ChannelPropertyHTTPMessageMapping:              {"HTTPMessageMapping", tAny, setCreate, bHTTP, false, nil},
+	ChannelPropertyEnableHTTPRedirect:              {"EnableHTTPRedirect", tBool, setCreate, bHTTP, false, constant(false)},
+	ChannelPropertyHTTPRedirectCallbackContext:     {"HTTPRedirectCallbackContext", tAny, setCreate, bHTTP, true, nil},
+	ChannelPropertyFaultsAsErrors:                  {"FaultsAsErrors", tBool, setAny, bAll, false, constant(true)},
+	ChannelPropertyAllowUnsecuredFaults:            {"AllowUnsecuredFaults", tBool, setAny, bHTTP | bTCP | bPipe, false, constant(false)},
+	ChannelPropertyHTTPServerSPN:                   {"HTTPServerSPN", tString, getOnly, bHTTP, true, nil},
+	ChannelPropertyHTTPProxySPN:                    {"HTTPProxySPN", tString, getOnly, bHTTP, true, nil},
+	ChannelPropertyMaxHTTPRequestHeadersBufferSize: {"MaxHTTPRequestHeadersBufferSize", tUint32, setCreate, bHTTP, false, constant(uint32(65536))},
+}
+
+// defaultEncoding is WWSAPI's per-binding default encoding.
+func defaultEncoding(b ChannelBinding, t ChannelType) any {
+	switch b {
+	case BindingTCP, BindingNamedPipe:
+		return EncodingBinarySession
+	}
+	return EncodingUTF8
+}
+
+func (id ChannelPropertyID) String() string {
+	if id < numChannelProperties {
+		return "ChannelProperty" + channelProps[id].name
+	}
+	return fmt.Sprintf("ChannelPropertyID(%d)", uint32(id))
+}
+
+type listenerPropInfo struct {
+	name     string
+	typ      reflect.Type
+	set      setRule
+	bindings uint8
+	def      any
+}
+
+var listenerProps = [numListenerProperties]listenerPropInfo{
+	ListenerPropertyListenBacklog:               {"ListenBacklog", tUint32, setCreate, bTCP | bPipe, uint32(0x7FFFFFFF)},
+	ListenerPropertyIPVersion:                   {"IPVersion", reflect.TypeFor[IPVersion](), setCreate, bTCP | bUDP, IPVersionAuto},
+	ListenerPropertyState:                       {"State", reflect.TypeFor[ListenerState](), getOnly, bAll, nil},
+	ListenerPropertyAsyncCallbackModel:          {"AsyncCallbackModel", reflect.TypeFor[CallbackModel](), setCreate, bAll, LongCallback},
+	ListenerPropertyChannelType:                 {"ChannelType", reflect.TypeFor[ChannelType](), getOnly, bAll, nil},
+	ListenerPropertyChannelBinding:              {"ChannelBinding", reflect.TypeFor[ChannelBinding](), getOnly, bAll, nil},
+	ListenerPropertyConnectTimeout:              {"ConnectTimeout", tDuration, setCreate, bTCP | bPipe | bCustom, 15 * time.Second},
+	ListenerPropertyIsMulticast:                 {"IsMulticast", tBool, setCreate, bUDP, false},
+	ListenerPropertyMulticastInterfaces:         {"MulticastInterfaces", reflect.TypeFor[[]uint32](), setAny, bUDP, []uint32(nil)},
+	ListenerPropertyMulticastLoopback:           {"MulticastLoopback", tBool, setCreate, bUDP, true},
+	ListenerPropertyCloseTimeout:                {"CloseTimeout", tDuration, setCreate, bHTTP, 5 * time.Second},
+	ListenerPropertyToHeaderMatchingOptions:     {"ToHeaderMatchingOptions", tUint32, setCreate, bTCP | bHTTP | bUDP | bPipe, MatchURLThisHost | MatchURLExactPath | MatchURLPort | MatchURLNoQuery},
+	ListenerPropertyTransportURLMatchingOptions: {"TransportURLMatchingOptions", tUint32, setCreate, bTCP | bHTTP | bPipe, MatchURLThisHost | MatchURLExactPath | MatchURLPort | MatchURLNoQuery},
+	ListenerPropertyCustomListenerCallbacks:     {"CustomListenerCallbacks", tAny, setCreate, bCustom, nil},
+	ListenerPropertyCustomListenerParameters:    {"CustomListenerParameters", tAny, setCreate, bCustom, nil},
+	ListenerPropertyCustomListenerInstance:      {"CustomListenerInstance", tAny, getOnly, bCustom, nil},
+	ListenerPropertyDisallowedUserAgent:         {"DisallowedUserAgent", reflect.TypeFor[[]string](), setCreate, bHTTP, []string{"Mozilla"}},
+}
+
+func (id ListenerPropertyID) String() string {
+	if id < numListenerProperties {
+		return "ListenerProperty" + listenerProps[id].name
+	}
+	return fmt.Sprintf("ListenerPropertyID(%d)", uint32(id))
+}
+
+// checkValue checks v against the property's Go type (an interface-typed
+// property takes any non-nil value) and range rules.
+func checkValue(name string, typ reflect.Type, v any) error {
+	if v == nil {
+		return invalidArg("property %s: nil value", name)
+	}
+	if typ != tAny && reflect.TypeOf(v) != typ {
+		return invalidArg("property %s takes a %s, not a %T", name, typ, v)
+	}
+	if d, ok := v.(time.Duration); ok && d < 0 {
+		return invalidArg("property %s: negative timeout %v", name, d)
+	}
+	return nil
+}
+
+// channelPropertyValues holds a channel's properties.
+type channelPropertyValues struct {
+	v [numChannelProperties]any
+}
+
+// newChannelProperties validates props for a channel of binding b and type t
+// and fills in the defaults.
+func newChannelProperties(b ChannelBinding, t ChannelType, props []ChannelProperty) (*channelPropertyValues, error) {
+	pv := &channelPropertyValues{}
+	for _, p := range props {
+		if p.ID >= numChannelProperties {
+			return nil, invalidArg("unknown channel property id %d", uint32(p.ID))
+		}
+		info := &channelProps[p.ID]
+		if info.bindings&(1<<b) == 0 {
+			return nil, invalidArg("%s is not a property of %s channels", p.ID, b)
+		}
+		if info.set == getOnly {
+			return nil, invalidArg("%s is read-only", p.ID)
+		}
+		if info.notImpl {
+			return nil, newError(E_NOTIMPL, nil, "%s is not implemented", p.ID)
+		}
+		if err := checkValue(info.name, info.typ, p.Value); err != nil {
+			return nil, err
+		}
+		if err := checkChannelValue(b, t, p.ID, p.Value); err != nil {
+			return nil, err
+		}
+		pv.v[p.ID] = p.Value
+	}
+	for id := ChannelPropertyID(0); id < numChannelProperties; id++ {
+		info := &channelProps[id]
+		if pv.v[id] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
+			pv.v[id] = info.def(b, t)
+		}
+	}
+	// With timeouts disabled, every timeout not given explicitly is infinite.
+	if enable, _ := pv.v[ChannelPropertyEnableTimeouts].(bool); !enable {
+		given := map[ChannelPropertyID]bool{}
+		for _, p := range props {
+			given[p.ID] = true
+		}
+		for _, id := range []ChannelPropertyID{ChannelPropertyResolveTimeout, ChannelPropertyConnectTimeout,
+			ChannelPropertySendTimeout, ChannelPropertyReceiveResponseTimeout, ChannelPropertyReceiveTimeout,
+			ChannelPropertyCloseTimeout} {
+			if !given[id] && pv.v[id] != nil {
+				pv.v[id] = Infinite
+			}
+		}
+	}
+	return pv, nil
+}
+
+// checkChannelValue applies value rules beyond the type.
+func checkChannelValue(b ChannelBinding, t ChannelType, id ChannelPropertyID, v any) error {
+	switch id {
+	case ChannelPropertyMaxBufferedMessageSize:
+		if v.(uint32) == 0 {
+			return invalidArg("%s must be at least 1", id)
+		}
+		if b == BindingUDP && v.(uint32) != 65536 {
+			return invalidArg("%s is fixed at 65536 for UDP channels", id)
+		}
+	case ChannelPropertyEncoding:
+		e := v.(Encoding)
+		if e > EncodingRaw {
+			return invalidArg("%s: unknown encoding %d", id, uint32(e))
+		}
+		if b == BindingUDP && e != EncodingUTF8 {
+			return invalidArg("UDP channels use the UTF-8 text encoding only")
+		}
+		if e == EncodingBinarySession && !t.isSession() && b != BindingCustom {
+			return invalidArg("the binary session encoding needs a session channel type")
+		}
+		if e == EncodingRaw && b != BindingHTTP {
+			return invalidArg("the raw encoding is for HTTP channels only")
+		}
+	case ChannelPropertyEnvelopeVersion:
+		ev := v.(EnvelopeVersion)
+		if ev < EnvelopeSOAP11 || ev > EnvelopeNone {
+			return invalidArg("%s: unknown envelope version %d", id, uint32(ev))
+		}
+		if b == BindingNamedPipe && ev != EnvelopeSOAP12 {
+			return invalidArg("named pipe channels use SOAP 1.2 only")
+		}
+	case ChannelPropertyAddressingVersion:
+		av := v.(AddressingVersion)
+		if av < Addressing09 || av > AddressingTransport {
+			return invalidArg("%s: unknown addressing version %d", id, uint32(av))
+		}
+		if av == AddressingTransport && b != BindingHTTP && b != BindingCustom {
+			return invalidArg("addressing version Transport is for HTTP channels only")
+		}
+	case ChannelPropertyIPVersion:
+		if iv := v.(IPVersion); iv < IPVersion4 || iv > IPVersionAuto {
+			return invalidArg("%s: unknown IP version %d", id, uint32(iv))
+		}
+	case ChannelPropertyTransferMode:
+		if tm := v.(TransferMode); tm > TransferStreamed {
+			return invalidArg("%s: unknown transfer mode %d", id, uint32(tm))
+		}
+	case ChannelPropertyMaxSessionDictionarySize:
+		if v.(uint32) > 0x7FFFFFFF {
+			return invalidArg("%s too large", id)
+		}
+	}
+	return nil
+}
+
+// ChannelProperty is WS_CHANNEL_PROPERTY: an id and a value of the Go type
+// the id's documentation names.
+type ChannelProperty struct {
+	ID    ChannelPropertyID
+	Value any
+}
+
+// ListenerProperty is WS_LISTENER_PROPERTY.
+type ListenerProperty struct {
+	ID    ListenerPropertyID
+	Value any
+}
+
+func newListenerProperties(b ChannelBinding, props []ListenerProperty) ([numListenerProperties]any, error) {
+	var v [numListenerProperties]any
+	for _, p := range props {
+		if p.ID >= numListenerProperties {
+			return v, invalidArg("unknown listener property id %d", uint32(p.ID))
+		}
+		info := &listenerProps[p.ID]
+		if info.bindings&(1<<b) == 0 {
+			return v, invalidArg("%s is not a property of %s listeners", p.ID, b)
+		}
+		if info.set == getOnly {
+			return v, invalidArg("%s is read-only", p.ID)
+		}
+		if err := checkValue(info.name, info.typ, p.Value); err != nil {
+			return v, err
+		}
+		v[p.ID] = p.Value
+	}
+	for id := ListenerPropertyID(0); id < numListenerProperties; id++ {
+		info := &listenerProps[id]
+		if v[id] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
+			v[id] = info.def
+		}
+	}
+	return v, nil
+}

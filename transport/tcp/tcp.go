@@ -1,0 +1,362 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wwsgo/wws/nmf"
+	"github.com/wwsgo/wws/transport"
+)
+
+// DefaultPort is the net.tcp port of a URL without one.
+const DefaultPort = 808
+
+// ParseURL splits a net.tcp URL into the address to dial or listen on and
+// the path. The host may be "+" or "*" (any address).
+func ParseURL(raw string) (host string, port int, path string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", 0, "", fmt.Errorf("nettcp: bad URL %q: %v", raw, err)
+	}
+	if u.Scheme != "net.tcp" {
+		return "", 0, "", fmt.Errorf("nettcp: URL %q does not have the net.tcp scheme", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", 0, "", fmt.Errorf("nettcp: URL %q has a query or fragment", raw)
+	}
+	host = u.Hostname()
+	port = DefaultPort
+	if p := u.Port(); p != "" {
+		port, err = strconv.Atoi(p)
+		if err != nil || port < 0 || port > 65535 {
+			return "", 0, "", fmt.Errorf("nettcp: bad port in %q", raw)
+		}
+	}
+	if host == "" {
+		return "", 0, "", fmt.Errorf("nettcp: URL %q has no host", raw)
+	}
+	path = u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return host, port, path, nil
+}
+
+func network(ipv int) string {
+	switch ipv {
+	case 1:
+		return "tcp4"
+	case 2:
+		return "tcp6"
+	}
+	return "tcp"
+}
+
+// Dial connects to a net.tcp URL — trying every address the host resolves
+// to — and performs the duplex preamble, within ctx.
+func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.Conn, error) {
+	host, port, _, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	enc, ok := EncodingFor(cfg.ContentType)
+	if !ok {
+		return nil, fmt.Errorf("nettcp: no [MC-NMF] known encoding for %q", cfg.ContentType)
+	}
+	d := net.Dialer{KeepAlive: -1}
+	if cfg.KeepAlive {
+		d.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: cfg.KeepAliveTime, Interval: cfg.KeepAliveInterval, Count: -1}
+	}
+	conn, err := d.DialContext(ctx, network(cfg.IPVersion), net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(cfg.NoDelay)
+	}
+	s, err := ClientHandshake(ctx, conn, rawURL, enc)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Listen opens a net.tcp listener for url. Listeners in one process may
+// share a port: each receives the sessions whose Via path it owns (the
+// longest matching path wins); a session for no listener's path is refused
+// with an EndpointNotFound fault. The host "+", "*", "localhost" and other
+// names listen on every address (IPv4 and IPv6); a literal IP on that address.
+func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transport.Listener, error) {
+	host, port, path, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	enc, ok := EncodingFor(cfg.ContentType)
+	if !ok {
+		return nil, fmt.Errorf("nettcp: no [MC-NMF] known encoding for %q", cfg.ContentType)
+	}
+	bindHost := ""
+	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
+		bindHost = ip.String()
+	}
+	addr := net.JoinHostPort(bindHost, strconv.Itoa(port))
+	l := &Listener{
+		path:    strings.TrimSuffix(path, "/"),
+		enc:     enc,
+		cfg:     *cfg,
+		queue:   make(chan *Session, max(cfg.Backlog, 1)),
+		done:    make(chan struct{}),
+		pending: make(map[net.Conn]struct{}),
+	}
+	if l.cfg.ConnectTimeout <= 0 {
+		l.cfg.ConnectTimeout = 15 * time.Second
+	}
+	p, err := ports.register(network(cfg.IPVersion), addr, l)
+	if err != nil {
+		return nil, err
+	}
+	l.port = p
+	return l, nil
+}
+
+// Listener is a net.tcp listener for one path.
+type Listener struct {
+	path string
+	enc  nmf.Encoding
+	cfg  transport.Config
+	port *sharedPort
+
+	queue   chan *Session // sessions past their preamble, waiting for Accept
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	pending map[net.Conn]struct{} // connections in their handshake
+}
+
+// Addr returns the address listened on.
+func (l *Listener) Addr() net.Addr { return l.port.ln.Addr() }
+
+// Accept returns the next session whose preamble named this listener's path.
+func (l *Listener) Accept(ctx context.Context) (transport.Conn, error) {
+	select {
+	case s := <-l.queue:
+		return s, nil
+	case <-l.done:
+		return nil, transport.ErrListenerClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Close stops the listener: pending Accepts return, queued sessions are
+// refused, and the port is released when no listener uses it.
+func (l *Listener) Close() error {
+	l.once.Do(func() {
+		close(l.done)
+		ports.unregister(l)
+		l.mu.Lock()
+		for c := range l.pending {
+			c.Close()
+		}
+		l.mu.Unlock()
+		for {
+			select {
+			case s := <-l.queue:
+				s.Abort()
+			default:
+				return
+			}
+		}
+	})
+	return nil
+}
+
+// deliver hands a session to Accept, waiting at most the connect timeout
+// for an Accept to take it.
+func (l *Listener) deliver(s *Session) {
+	t := time.NewTimer(l.cfg.ConnectTimeout)
+	defer t.Stop()
+	select {
+	case l.queue <- s:
+	case <-l.done:
+		s.Abort()
+	case <-t.C:
+		s.Abort()
+	}
+}
+
+// matches reports whether via's path is this listener's path or below it.
+func (l *Listener) matches(viaPath string) int {
+	p := strings.TrimSuffix(viaPath, "/")
+	if p == l.path || strings.HasPrefix(p, l.path+"/") || l.path == "" {
+		return len(l.path)
+	}
+	return -1
+}
+
+// ports is the process's table of shared net.tcp ports. It is the one piece
+// of package-level state: a port is a process-wide resource, and sharing it
+// between listeners by Via path needs one owner per port.
+var ports = portTable{m: map[string]*sharedPort{}}
+
+type portTable struct {
+	mu sync.Mutex
+	m  map[string]*sharedPort
+}
+
+type sharedPort struct {
+	key       string
+	ln        net.Listener
+	listeners []*Listener
+	wg        sync.WaitGroup
+}
+
+func (t *portTable) register(netw, addr string, l *Listener) (*sharedPort, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	key := netw + " " + addr
+	if p, ok := t.m[key]; ok {
+		for _, o := range p.listeners {
+			if o.path == l.path {
+				return nil, fmt.Errorf("nettcp: %s path %q: %w", addr, l.path+"/", errAddrInUse)
+			}
+			if o.enc != l.enc {
+				return nil, fmt.Errorf("nettcp: %s is shared by listeners of different encodings: %w", addr, errAddrInUse)
+			}
+		}
+		p.listeners = append(p.listeners, l)
+		return p, nil
+	}
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), netw, addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &sharedPort{key: key, ln: ln, listeners: []*Listener{l}}
+	t.m[key] = p
+	p.wg.Add(1)
+	go p.acceptLoop()
+	return p, nil
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+func (t *portTable) unregister(l *Listener) {
+	t.mu.Lock()
+	p := l.port
+	for i, o := range p.listeners {
+		if o == l {
+			p.listeners = append(p.listeners[:i], p.listeners[i+1:]...)
+			break
+		}
+	}
+	last := len(p.listeners) == 0
+	if last {
+		delete(t.m, p.key)
+	}
+	t.mu.Unlock()
+	if last {
+		p.ln.Close()
+		p.wg.Wait()
+	}
+}
+
+// route returns the listener owning via's path, if any.
+func (p *sharedPort) route(via string) *Listener {
+	u, err := url.Parse(via)
+	if err != nil {
+		return nil
+	}
+	path := u.EscapedPath()
+	ports.mu.Lock()
+	defer ports.mu.Unlock()
+	var best *Listener
+	bestLen := -1
+	for _, l := range p.listeners {
+		if n := l.matches(path); n > bestLen {
+			best, bestLen = l, n
+		}
+	}
+	return best
+}
+
+// acceptLoop accepts connections and runs each one's handshake on its own
+// goroutine, so that no peer can hold up the others.
+func (p *sharedPort) acceptLoop() {
+	defer p.wg.Done()
+	var delay time.Duration
+	for {
+		conn, err := p.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off and go on.
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay < time.Second {
+				delay *= 2
+			}
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		p.wg.Add(1)
+		go p.handshake(conn)
+	}
+}
+
+func (p *sharedPort) handshake(conn net.Conn) {
+	defer p.wg.Done()
+	var owner *Listener
+	ports.mu.Lock()
+	if len(p.listeners) > 0 {
+		owner = p.listeners[0]
+	}
+	ports.mu.Unlock()
+	if owner == nil {
+		conn.Close()
+		return
+	}
+	// The connect timeout and encoding of the first listener bound the
+	// preamble; the Via then picks the listener.
+	owner.track(conn, true)
+	defer owner.track(conn, false)
+	ctx, cancel := context.WithTimeout(context.Background(), owner.cfg.ConnectTimeout)
+	defer cancel()
+	var target *Listener
+	s, _, err := ServerHandshake(ctx, conn, &ServerConfig{
+		Encoding:        owner.enc,
+		MaxEnvelopeSize: owner.cfg.MaxMessageSize,
+		Route: func(via string) bool {
+			target = p.route(via)
+			return target != nil
+		},
+	})
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(target.cfg.NoDelay)
+	}
+	s.framer.MaxEnvelopeSize = target.cfg.MaxMessageSize
+	target.deliver(s)
+}
+
+func (l *Listener) track(c net.Conn, add bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if add {
+		l.pending[c] = struct{}{}
+	} else {
+		delete(l.pending, c)
+	}
+}

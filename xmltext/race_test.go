@@ -1,0 +1,5 @@
+//go:build race
+
+package xmltext
+
+const raceEnabled = true
