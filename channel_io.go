@@ -154,7 +154,7 @@ func (c *Channel) faultErr(m *Message, op string) error {
 	if err != nil {
 		return wrapErr(err, op+": read the fault received")
 	}
-	return &Error{Code: WS_E_ENDPOINT_FAULT_RECEIVED, Strings: []string{op + ": the endpoint sent a fault: " + f.ReasonText()}, Fault: f}
+	return &Error{Code: WS_E_ENDPOINT_FAULT_RECEIVED, Strings: []string{op + ": the endpoint sent a fault"}, Fault: f}
 }
 
 var errEnd = &Error{Code: WS_S_END, Strings: []string{"receive: no more messages"}, Err: io.EOF}

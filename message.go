@@ -249,7 +249,8 @@ func (m *Message) BodyXML() ([]byte, error) {
 }
 
 // BodyReader returns a reader of the body's content: the nodes between the
-// Body's start and end tags, then io.EOF. Each call starts from the beginning.
+// Body's start and end tags, then io.EOF, with depths counted from the body
+// (its top elements have depth 1). Each call starts from the beginning.
 func (m *Message) BodyReader() (xmlnode.Reader, error) {
 	if m.data == nil {
 		if m.bodyFunc != nil || m.fault != nil {
@@ -332,6 +333,7 @@ func (b *bodyReader) Next() (*xmlnode.Node, error) {
 		}
 		b.depth--
 	}
+	n.Depth -= 2 // relative to the Body, as for a fragment read on its own
 	return n, nil
 }
 

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wwsgo/wws"
+)
+
+const callUsage = `Usage: wws call URL --action A (--body XML | --body-file F) [flags]
+
+Sends one request to URL and prints the reply's body as XML. A SOAP fault
+in reply is printed on standard error (exit status 1); any other failure is
+described on standard error (exit status 2).
+
+Flags:
+  --action A                  the request's action (required)
+  --body XML                  the body's content, as text XML
+  --body-file F               read the body's content from F (- for standard input)
+  --soap 1.1|1.2              envelope version (default 1.2)
+  --addressing none|0.9|1.0   WS-Addressing version (default 1.0)
+  --encoding text|binary      message encoding (default: binary for net.tcp, text otherwise)
+  --timeout D                 overall time limit (default 30s)
+
+Examples:
+  wws call net.tcp://127.0.0.1:8808/ \
+      --action http://Microsoft.ServiceModel.Samples/ICalculator/Add \
+      --body '<Add xmlns="http://Microsoft.ServiceModel.Samples"><n1>100</n1><n2>15.99</n2></Add>'
+  wws call net.tcp://127.0.0.1:8808/echo --action urn:hello --body '<hello>world</hello>'
+`
+
+// wireFlags are the encoding choices shared by serve and call.
+type wireFlags struct {
+	soap, addressing, encoding string
+}
+
+func addWireFlags(fs *flag.FlagSet) *wireFlags {
+	wf := &wireFlags{}
+	fs.StringVar(&wf.soap, "soap", "1.2", "envelope version: 1.1 or 1.2")
+	fs.StringVar(&wf.addressing, "addressing", "1.0", "WS-Addressing version: none, 0.9 or 1.0")
+	fs.StringVar(&wf.encoding, "encoding", "", "text or binary (default: binary for net.tcp and net.pipe, text otherwise)")
+	return wf
+}
+
+// channelProperties turns the flags into channel properties for url.
+func (wf *wireFlags) channelProperties(raw string) ([]wws.ChannelProperty, wws.ChannelBinding, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bad URL %q: %v", raw, err)
+	}
+	var b wws.ChannelBinding
+	switch strings.ToLower(u.Scheme) {
+	case "net.tcp":
+		b = wws.BindingTCP
+	case "net.pipe":
+		b = wws.BindingNamedPipe
+	case "http", "https":
+		b = wws.BindingHTTP
+	case "soap.udp":
+		b = wws.BindingUDP
+	default:
+		return nil, 0, fmt.Errorf("URL %q: unknown scheme %q (want net.tcp, net.pipe, http, https or soap.udp)", raw, u.Scheme)
+	}
+	var env wws.EnvelopeVersion
+	switch wf.soap {
+	case "1.1":
+		env = wws.EnvelopeSOAP11
+	case "1.2", "":
+		env = wws.EnvelopeSOAP12
+	default:
+		return nil, 0, fmt.Errorf("--soap %q: want 1.1 or 1.2", wf.soap)
+	}
+	var addr wws.AddressingVersion
+	switch wf.addressing {
+	case "1.0", "":
+		addr = wws.Addressing10
+	case "0.9", "2004", "2004/08":
+		addr = wws.Addressing09
+	case "none":
+		addr = wws.AddressingTransport
+	default:
+		return nil, 0, fmt.Errorf("--addressing %q: want none, 0.9 or 1.0", wf.addressing)
+	}
+	enc := wf.encoding
+	if enc == "" {
+		enc = "text"
+		if (b == wws.BindingTCP || b == wws.BindingNamedPipe) && env == wws.EnvelopeSOAP12 && addr != wws.AddressingTransport {
+			enc = "binary"
+		}
+	}
+	var e wws.Encoding
+	switch enc {
+	case "text":
+		e = wws.EncodingUTF8
+	case "binary":
+		if env != wws.EnvelopeSOAP12 {
+			return nil, 0, errors.New("--encoding binary needs --soap 1.2")
+		}
+		if addr == wws.AddressingTransport {
+			return nil, 0, errors.New("--encoding binary needs WS-Addressing (--addressing 0.9 or 1.0)")
+		}
+		e = wws.EncodingBinary
+		if b == wws.BindingTCP || b == wws.BindingNamedPipe {
+			e = wws.EncodingBinarySession
+		}
+	default:
+		return nil, 0, fmt.Errorf("--encoding %q: want text or binary", enc)
+	}
+	props := []wws.ChannelProperty{{ID: wws.ChannelPropertyEncoding, Value: e}}
+	if b != wws.BindingNamedPipe {
+		props = append(props, wws.ChannelProperty{ID: wws.ChannelPropertyEnvelopeVersion, Value: env})
+	}
+	props = append(props, wws.ChannelProperty{ID: wws.ChannelPropertyAddressingVersion, Value: addr})
+	return props, b, nil
+}
+
+func cmdCall(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("call", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, callUsage) }
+	action := fs.String("action", "", "the request's action")
+	body := fs.String("body", "", "the body's content as text XML")
+	bodyFile := fs.String("body-file", "", "file holding the body's content")
+	timeout := fs.Duration("timeout", 30*time.Second, "overall time limit")
+	wf := addWireFlags(fs)
+	// Accept the URL before or after the flags.
+	var target string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		target, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if target == "" && fs.NArg() > 0 {
+		target = fs.Arg(0)
+	}
+	if target == "" || *action == "" || (*body == "") == (*bodyFile == "") {
+		fmt.Fprint(stderr, "wws call: need a URL, --action, and one of --body or --body-file\n\n"+callUsage)
+		return 2
+	}
+	content := []byte(*body)
+	if *bodyFile != "" {
+		var err error
+		if *bodyFile == "-" {
+			content, err = io.ReadAll(os.Stdin)
+		} else {
+			content, err = os.ReadFile(*bodyFile)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "wws call: %v\n", err)
+			return 2
+		}
+	}
+	props, _, err := wf.channelProperties(target)
+	if err != nil {
+		fmt.Fprintf(stderr, "wws call: %v\n", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	reply, err := callOnce(ctx, target, *action, content, props)
+	if err != nil {
+		var e *wws.Error
+		if errors.As(err, &e) && e.Fault != nil {
+			printFault(stderr, e.Fault)
+			return 1
+		}
+		fmt.Fprintf(stderr, "wws call: %v\n", err)
+		if h := hint(err); h != "" {
+			fmt.Fprintf(stderr, "hint: %s\n", h)
+		}
+		return 2
+	}
+	stdout.Write(reply)
+	fmt.Fprintln(stdout)
+	return 0
+}
+
+// callOnce opens a channel, sends one request and returns the reply body.
+func callOnce(ctx context.Context, target, action string, body []byte, props []wws.ChannelProperty) ([]byte, error) {
+	ch, err := wws.Dial(ctx, target, props...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if ch.Close(cctx) != nil {
+			ch.Abort()
+		}
+	}()
+	req := ch.NewMessage()
+	req.SetAction(action)
+	if err := req.SetBodyXML(body); err != nil {
+		return nil, err
+	}
+	reply, err := ch.Request(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return reply.BodyXML()
+}
+
+func printFault(w io.Writer, f *wws.Fault) {
+	fmt.Fprintf(w, "SOAP fault: %s", f.Code.Local)
+	for _, s := range f.Subcodes {
+		fmt.Fprintf(w, " / %s", s.Local)
+	}
+	fmt.Fprintln(w)
+	for _, r := range f.Reason {
+		fmt.Fprintf(w, "reason (%s): %s\n", r.Lang, r.Text)
+	}
+	if f.Detail != nil {
+		fmt.Fprintf(w, "detail: %s\n", f.Detail)
+	}
+}
+
+// hint suggests a fix for the failures WCF users meet most.
+func hint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "expect transport security"), strings.Contains(msg, "UpgradeInvalid"),
+		wws.HResult(err) == wws.WS_E_ENDPOINT_DISCONNECTED && strings.Contains(msg, "open"):
+		return "a default NetTcpBinding service expects Windows transport security; configure SecurityMode.None on the service, or TLS"
+	case strings.Contains(msg, "ContentTypeInvalid"):
+		return "the service expects another message encoding; try --encoding text or binary, and --soap"
+	case strings.Contains(msg, "EndpointNotFound"):
+		return "no endpoint at that path on the service; check the URL's path"
+	case wws.HResult(err) == wws.WS_E_ENDPOINT_NOT_FOUND:
+		return "nothing is listening there; check host and port (net.tcp's default port is 808)"
+	}
+	return ""
+}
