@@ -538,10 +538,11 @@ func (r *Reader) readCounted(t byte, start int) (xmlnode.Value, error) {
 	default:
 		width = 4
 	}
-	lb, err := r.fixed(start, width, RecordName(t)+" length")
-	if err != nil {
-		return xmlnode.Value{}, err
+	if width > len(r.data)-r.pos {
+		return xmlnode.Value{}, r.errf(start, "input ends inside the length of %s", RecordName(t))
 	}
+	lb := r.data[r.pos : r.pos+width]
+	r.pos += width
 	var n int
 	switch width {
 	case 1:
