@@ -338,6 +338,9 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 			return m, nil
 		default:
 		}
+		if errors.Is(g.readErr, io.EOF) {
+			return nil, newError(WS_E_ENDPOINT_DISCONNECTED, io.ErrUnexpectedEOF, "request: the session ended before the reply came")
+		}
 		return nil, c.readerErr(g, "request")
 	case <-g.abortCh:
 		forget()

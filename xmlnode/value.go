@@ -310,7 +310,7 @@ func isNamedFloat(s string) bool {
 	return false
 }
 
-// Bytes returns the value as binary data: the raw bytes of a TypeBytes value,
+// Base64 returns the value as binary data: the raw bytes of a TypeBytes value,
 // or base64-decoded text.
 func (v Value) Base64() ([]byte, error) {
 	switch v.Type {
