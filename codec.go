@@ -113,7 +113,13 @@ func (c *codec) decode(data []byte, m *Message) error {
 		m.data = []byte{}
 	}
 	m.binary = c.bw != nil
-	m.dict = c.rdict
+	m.dict = nil
+	if c.rdict != nil {
+		// The reader goroutine goes on adding strings while the message's
+		// owner reads its body: the message keeps a view of its own.
+		m.dictView = c.rdict.View()
+		m.dict = &m.dictView
+	}
 	var r xmlnode.Reader
 	if m.binary {
 		r = nbfx.NewReader(m.data, m.dict, c.quotas)

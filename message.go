@@ -29,10 +29,11 @@ type Message struct {
 	fault    *Fault
 
 	// Received body.
-	data    []byte // the encoded envelope (owned)
-	binary  bool
-	dict    *nbfx.SessionDictionary
-	isFault bool
+	data     []byte // the encoded envelope (owned)
+	binary   bool
+	dict     *nbfx.SessionDictionary // points at dictView, or nil
+	dictView nbfx.SessionDictionary  // the session dictionary as of this message
+	isFault  bool
 
 	remote net.Addr // the sender's address, where the transport gives it (UDP)
 

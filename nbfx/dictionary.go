@@ -121,6 +121,15 @@ func (d *SessionDictionary) String(id uint32) ([]byte, bool) {
 	return d.arena[a:b:b], true
 }
 
+// View returns a read-only copy of the dictionary as it is now, sharing its
+// memory: strings added to d later do not appear in it, and reading the view
+// never races with d growing. (Strings are only ever appended, so what the
+// view covers never changes.) Adding to a view fails.
+func (d *SessionDictionary) View() SessionDictionary {
+	a, o := len(d.arena), len(d.offs)
+	return SessionDictionary{MaxSize: d.size, size: d.size, arena: d.arena[:a:a], offs: d.offs[:o:o]}
+}
+
 // ID returns the session id of s, if s has been added.
 func (d *SessionDictionary) ID(s []byte) (uint32, bool) {
 	if d.ids == nil {
