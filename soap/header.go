@@ -94,7 +94,7 @@ func (h *Header) NewMessageID() {
 // IsFaultAction reports whether the Action is one of the fault actions.
 func (h *Header) IsFaultAction() bool {
 	a := string(h.Action)
-	return a == FaultAction10 || a == FaultAction200408 || a == FaultActionWCF
+	return a == FaultAction10 || a == SOAPFaultAction10 || a == FaultAction200408 || a == FaultActionWCF
 }
 
 // CopyFrom makes h a deep copy of src.

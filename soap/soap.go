@@ -66,10 +66,14 @@ const (
 	NamespaceAddressing200408 = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 	NamespaceAddressing10     = "http://www.w3.org/2005/08/addressing"
 
-	Anonymous10       = NamespaceAddressing10 + "/anonymous"
-	None10            = NamespaceAddressing10 + "/none"
-	Reply10           = NamespaceAddressing10 + "/reply"
-	FaultAction10     = NamespaceAddressing10 + "/fault"
+	Anonymous10   = NamespaceAddressing10 + "/anonymous"
+	None10        = NamespaceAddressing10 + "/none"
+	Reply10       = NamespaceAddressing10 + "/reply"
+	FaultAction10 = NamespaceAddressing10 + "/fault"
+	// SOAPFaultAction10 is the action of SOAP faults under WS-Addressing 1.0
+	// (its SOAP binding), which WCF and Mono send; FaultAction10 is for
+	// WS-Addressing's own faults.
+	SOAPFaultAction10 = NamespaceAddressing10 + "/soap/fault"
 	Anonymous200408   = NamespaceAddressing200408 + "/role/anonymous"
 	FaultAction200408 = NamespaceAddressing200408 + "/fault"
 	Reply200408       = NamespaceAddressing200408 + "/Reply"
@@ -100,13 +104,14 @@ func (a Addressing) Anonymous() string {
 	return ""
 }
 
-// FaultAction returns the default action of a fault message under a.
+// FaultAction returns the default action of a SOAP fault message under a,
+// as WCF sends it.
 func (a Addressing) FaultAction() string {
 	switch a {
 	case Addressing200408:
 		return FaultAction200408
 	case Addressing10:
-		return FaultAction10
+		return SOAPFaultAction10
 	}
 	return ""
 }
