@@ -128,11 +128,13 @@ func (r *Reader) Next() (*xmlnode.Node, error) {
 		if t&1 == 1 && len(r.stack) == 0 {
 			return nil, r.errf(start, "%s record outside any element", RecordName(t))
 		}
-		v, err := r.readValue(t&^1, start, false)
-		if err != nil {
+		n := &r.node
+		n.Kind = xmlnode.KindText
+		n.Prefix, n.Local, n.NS, n.Attrs = nil, nil, nil, nil
+		n.Depth = len(r.stack)
+		if err := r.readValueTo(t&^1, start, &n.Value); err != nil {
 			return nil, err
 		}
-		r.node = xmlnode.Node{Kind: xmlnode.KindText, Value: v, Depth: len(r.stack)}
 		r.endPending = t&1 == 1
 		return &r.node, nil
 	case t == RecordComment:
@@ -140,7 +142,7 @@ func (r *Reader) Next() (*xmlnode.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.node = xmlnode.Node{Kind: xmlnode.KindComment, Value: xmlnode.Chars(s), Depth: len(r.stack)}
+		r.setText(xmlnode.KindComment, xmlnode.Chars(s))
 		return &r.node, nil
 	case t == RecordArray:
 		return r.readArray(start)
@@ -152,10 +154,29 @@ func (r *Reader) Next() (*xmlnode.Node, error) {
 
 func (r *Reader) endElement() *xmlnode.Node {
 	e := r.stack[len(r.stack)-1]
-	r.node = xmlnode.Node{Kind: xmlnode.KindEndElement, Prefix: e.prefix, Local: e.local, NS: e.ns, Depth: len(r.stack)}
+	r.setElement(xmlnode.KindEndElement, e.prefix, e.local, e.ns, nil)
 	r.stack = r.stack[:len(r.stack)-1]
 	r.scope.Pop()
 	return &r.node
+}
+
+// setElement fills the node field by field (cheaper than assigning a
+// whole Node, which clears its Value too).
+func (r *Reader) setElement(k xmlnode.Kind, prefix, local, ns []byte, attrs []xmlnode.Attr) {
+	n := &r.node
+	n.Kind = k
+	n.Prefix, n.Local, n.NS = prefix, local, ns
+	n.Attrs = attrs
+	n.Depth = len(r.stack)
+}
+
+// setText fills the node for text or a comment.
+func (r *Reader) setText(k xmlnode.Kind, v xmlnode.Value) {
+	n := &r.node
+	n.Kind = k
+	n.Prefix, n.Local, n.NS, n.Attrs = nil, nil, nil, nil
+	n.Value = v
+	n.Depth = len(r.stack)
 }
 
 // letters holds the prefixes a–z as views.
@@ -242,7 +263,7 @@ func (r *Reader) readElement(t byte, start int) error {
 		return r.quotaErr(start, "more than %d namespace declarations in scope", r.q.MaxNamespaces)
 	}
 	r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns})
-	r.node = xmlnode.Node{Kind: xmlnode.KindStartElement, Prefix: prefix, Local: local, NS: ns, Attrs: attrs, Depth: len(r.stack)}
+	r.setElement(xmlnode.KindStartElement, prefix, local, ns, attrs)
 	return nil
 }
 
@@ -321,9 +342,8 @@ func (r *Reader) readAttr(t byte, start int, a *xmlnode.Attr) error {
 		return r.errf(r.pos, "attribute %q: record 0x%02X (%s) cannot be an attribute value", a.Local, vt, RecordName(vt))
 	}
 	r.pos++
-	a.Value, err = r.readValue(vt, r.pos-1, true)
 	a.NS = nil
-	return err
+	return r.readValueTo(vt, r.pos-1, &a.Value)
 }
 
 // readString reads a String: MultiByteInt31 byte length and UTF-8.
@@ -357,10 +377,17 @@ func (r *Reader) take(start, n int, text bool) ([]byte, error) {
 	return b, nil
 }
 
+// validUTF8 checks b, eight ASCII bytes at a time while it can.
 func validUTF8(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return utf8.Valid(b)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return utf8.Valid(b[i:])
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return utf8.Valid(b[i:])
 		}
 	}
 	return true
@@ -410,6 +437,19 @@ func (r *Reader) fixed(start, n int, what string) ([]byte, error) {
 // readValue reads the body of text record t (its plain, even form; the type
 // byte is already consumed).
 func (r *Reader) readValue(t byte, start int, inAttr bool) (xmlnode.Value, error) {
+	var v xmlnode.Value
+	err := r.readValueTo(t, start, &v)
+	return v, err
+}
+
+// readValueTo is readValue writing into *dst, to spare copying a Value.
+func (r *Reader) readValueTo(t byte, start int, dst *xmlnode.Value) error {
+	v, err := r.value(t, start)
+	*dst = v
+	return err
+}
+
+func (r *Reader) value(t byte, start int) (xmlnode.Value, error) {
 	var b []byte
 	var err error
 	switch t {
@@ -722,13 +762,13 @@ func (r *Reader) nextArrayItem() (*xmlnode.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.node = xmlnode.Node{Kind: xmlnode.KindText, Value: v, Depth: len(r.stack)}
+		r.setText(xmlnode.KindText, v)
 		r.arrPhase = 2
 		return &r.node, nil
 	}
 	// the end of the item
 	e := r.stack[len(r.stack)-1]
-	r.node = xmlnode.Node{Kind: xmlnode.KindEndElement, Prefix: e.prefix, Local: e.local, NS: e.ns, Depth: len(r.stack)}
+	r.setElement(xmlnode.KindEndElement, e.prefix, e.local, e.ns, nil)
 	r.arrPhase = 0
 	if r.arrLeft == 0 {
 		r.stack = r.stack[:len(r.stack)-1]

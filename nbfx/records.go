@@ -132,6 +132,9 @@ func AppendMultiByteInt31(dst []byte, v uint32) []byte {
 // the value and the number of bytes used. n is 0 when b ends first, and -1
 // when the encoding is invalid (over 5 bytes or over 0x7FFFFFFF).
 func ReadMultiByteInt31(b []byte) (v uint32, n int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint32(b[0]), 1
+	}
 	for i := 0; i < 5; i++ {
 		if i >= len(b) {
 			return 0, 0

@@ -16,6 +16,37 @@ type Scope struct {
 	arena  []byte
 	binds  []binding
 	frames []int
+
+	// gen changes whenever the bindings change; cache remembers lookups of
+	// the empty and one-letter prefixes (what binary XML and SOAP mostly
+	// use) for the current gen.
+	gen   uint32
+	cache [27]cachedNS
+}
+
+type cachedNS struct {
+	gen uint32 // valid when equal to Scope.gen (and non-zero)
+	ns  []byte
+	ok  bool
+}
+
+// cacheSlot returns the cache index for prefix, or -1.
+func cacheSlot(prefix []byte) int {
+	switch {
+	case len(prefix) == 0:
+		return 26
+	case len(prefix) == 1 && prefix[0] >= 'a' && prefix[0] <= 'z':
+		return int(prefix[0] - 'a')
+	}
+	return -1
+}
+
+func (s *Scope) changed() {
+	s.gen++
+	if s.gen == 0 { // wrapped: forget everything
+		s.cache = [27]cachedNS{}
+		s.gen = 1
+	}
 }
 
 type binding struct {
@@ -28,6 +59,7 @@ func (s *Scope) Reset() {
 	s.arena = s.arena[:0]
 	s.binds = s.binds[:0]
 	s.frames = s.frames[:0]
+	s.changed()
 }
 
 // Push opens a frame for a new element.
@@ -42,8 +74,9 @@ func (s *Scope) Pop() {
 	s.frames = s.frames[:len(s.frames)-1]
 	if n < len(s.binds) {
 		s.arena = s.arena[:s.binds[n].prefixOff]
+		s.binds = s.binds[:n]
+		s.changed()
 	}
-	s.binds = s.binds[:n]
 }
 
 // Depth returns the number of open frames.
@@ -59,6 +92,7 @@ func (s *Scope) Declare(prefix, ns []byte) {
 	b.nsOff, b.nsLen = len(s.arena), len(ns)
 	s.arena = append(s.arena, ns...)
 	s.binds = append(s.binds, b)
+	s.changed()
 }
 
 // DeclaredHere reports whether prefix is declared in the innermost frame.
@@ -79,6 +113,18 @@ func (s *Scope) DeclaredHere(prefix []byte) bool {
 // Lookup returns the namespace bound to prefix. The empty prefix is unbound
 // (no namespace) unless declared; xml and xmlns are always bound.
 func (s *Scope) Lookup(prefix []byte) ([]byte, bool) {
+	slot := cacheSlot(prefix)
+	if slot >= 0 && s.gen != 0 && s.cache[slot].gen == s.gen {
+		return s.cache[slot].ns, s.cache[slot].ok
+	}
+	ns, ok := s.lookup(prefix)
+	if slot >= 0 && s.gen != 0 {
+		s.cache[slot] = cachedNS{gen: s.gen, ns: ns, ok: ok}
+	}
+	return ns, ok
+}
+
+func (s *Scope) lookup(prefix []byte) ([]byte, bool) {
 	for i := len(s.binds) - 1; i >= 0; i-- {
 		b := s.binds[i]
 		if bytes.Equal(s.arena[b.prefixOff:b.prefixOff+b.prefixLen], prefix) {
