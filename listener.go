@@ -174,9 +174,9 @@ func (l *Listener) listenErr(err error, url string) error {
 }
 
 // transportConfig returns the transport settings for accepted channels: the
-// listener's properties with the channel properties given to NewChannel.
+// listener's properties with the channel properties of SetChannelProperties.
 func (l *Listener) transportConfig() (*transport.Config, error) {
-	ch, err := l.newChannel(l.chanProps)
+	ch, err := l.newChannel(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,8 @@ func (l *Listener) transportConfig() (*transport.Config, error) {
 
 // NewChannel is WsCreateChannelForListener: a channel in the Created state,
 // of the listener's type and binding, to be given to Accept. The listener
-// may be in any state.
+// may be in any state. The channel has the properties given to
+// SetChannelProperties, then props.
 func (l *Listener) NewChannel(props ...ChannelProperty) (*Channel, error) {
 	if l == nil {
 		return nil, nilListener()
@@ -207,6 +208,9 @@ func (l *Listener) NewChannel(props ...ChannelProperty) (*Channel, error) {
 }
 
 func (l *Listener) newChannel(props []ChannelProperty) (*Channel, error) {
+	l.mu.Lock()
+	props = append(append([]ChannelProperty(nil), l.chanProps...), props...)
+	l.mu.Unlock()
 	if l.binding == BindingCustom {
 		l.mu.Lock()
 		cb := l.props[ListenerPropertyCustomListenerCallbacks]

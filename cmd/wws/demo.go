@@ -87,6 +87,7 @@ func (d *demoRun) run(ctx context.Context, stderr io.Writer) error {
 		wf   wireFlags
 	}{
 		{"net.tcp binary", fmt.Sprintf("net.tcp://127.0.0.1:%d/", port), wireFlags{soap: "1.2", addressing: "1.0"}},
+		{"net.tcp text SOAP 1.2", fmt.Sprintf("net.tcp://127.0.0.1:%d/text/", port), wireFlags{soap: "1.2", addressing: "1.0", encoding: "text"}},
 	}
 	for _, b := range bindings {
 		fmt.Fprintf(d.out, "== %s: serving %s\n", b.name, b.url)
