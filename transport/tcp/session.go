@@ -30,6 +30,8 @@ type Session struct {
 	wbuf []byte
 	sent bool // End sent
 
+	rmu sync.Mutex // held by Receive, and by Close while it reads the peer's End itself
+
 	peerEnded chan struct{} // closed when the peer's End (or EOF) was read
 	endOnce   sync.Once
 	abortOnce sync.Once
@@ -119,6 +121,8 @@ func (s *Session) write(ctx context.Context, b []byte) error {
 // Mono's service does instead of sending End). A Fault record is a
 // *transport.Fault. The frame's Data is valid until the next Receive.
 func (s *Session) Receive(ctx context.Context) (*transport.Frame, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	s.conn.SetReadDeadline(deadline(ctx))
 	stop := s.watch(ctx, s.conn.SetReadDeadline)
 	defer stop()
@@ -167,10 +171,16 @@ func (s *Session) CloseSend(ctx context.Context) error {
 }
 
 // Close ends the session gracefully: End if not yet sent, then — within
-// ctx — the peer's End (read by whoever is receiving), then the connection
-// is closed. It returns ctx's error if the peer did not end in time.
+// ctx — the peer's End, then the connection is closed. The peer's End is
+// read by a Receive in progress if there is one; otherwise Close reads (and
+// drops) what the peer still sends until its End. It returns ctx's error if
+// the peer did not end in time.
 func (s *Session) Close(ctx context.Context) error {
 	err := s.CloseSend(ctx)
+	if err == nil && s.rmu.TryLock() {
+		err = s.drain(ctx)
+		s.rmu.Unlock()
+	}
 	if err == nil {
 		select {
 		case <-s.peerEnded:
@@ -181,6 +191,32 @@ func (s *Session) Close(ctx context.Context) error {
 	}
 	s.Abort()
 	return err
+}
+
+// drain reads records until the peer's End or the end of the stream; s.rmu is held.
+func (s *Session) drain(ctx context.Context) error {
+	select {
+	case <-s.peerEnded:
+		return nil
+	default:
+	}
+	s.conn.SetReadDeadline(deadline(ctx))
+	stop := s.watch(ctx, s.conn.SetReadDeadline)
+	defer stop()
+	for {
+		r, err := s.framer.ReadRecord()
+		if err == io.EOF || err == nil && (r.Type == nmf.EndRecord || r.Type == nmf.FaultRecord) {
+			s.markEnded()
+			return nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.markEnded()
+			return nil
+		}
+	}
 }
 
 // Abort closes the connection at once.
