@@ -30,6 +30,7 @@ type Reader struct {
 	scratch []byte
 
 	endPending bool // a *WithEndElement text record was returned; its end comes next
+	mark       int  // scope mark of the start tag being read
 
 	// Array record state.
 	arrLeft  int   // items still to yield
@@ -41,6 +42,7 @@ type Reader struct {
 
 type openElem struct {
 	prefix, local, ns []byte
+	mark              int // the scope's bindings before this element's declarations
 }
 
 // NewReader returns a reader of data. dict may be nil when the document uses
@@ -153,10 +155,10 @@ func (r *Reader) Next() (*xmlnode.Node, error) {
 }
 
 func (r *Reader) endElement() *xmlnode.Node {
-	e := r.stack[len(r.stack)-1]
+	e := &r.stack[len(r.stack)-1]
 	r.setElement(xmlnode.KindEndElement, e.prefix, e.local, e.ns, nil)
+	r.scope.Truncate(e.mark)
 	r.stack = r.stack[:len(r.stack)-1]
-	r.scope.Pop()
 	return &r.node
 }
 
@@ -218,7 +220,8 @@ func (r *Reader) readElement(t byte, start int) error {
 	if len(r.stack) >= r.q.MaxDepth {
 		return r.quotaErr(start, "element %q is nested %d deep, over the depth quota of %d", local, len(r.stack)+1, r.q.MaxDepth)
 	}
-	r.scope.Push()
+	mark := r.scope.Mark()
+	r.mark = mark
 	attrs := r.attrs[:0]
 	for r.pos < len(r.data) {
 		at := r.data[r.pos]
@@ -262,7 +265,7 @@ func (r *Reader) readElement(t byte, start int) error {
 	if r.scope.Len() > r.q.MaxNamespaces {
 		return r.quotaErr(start, "more than %d namespace declarations in scope", r.q.MaxNamespaces)
 	}
-	r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns})
+	r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns, mark: mark})
 	r.setElement(xmlnode.KindStartElement, prefix, local, ns, attrs)
 	return nil
 }
@@ -311,7 +314,7 @@ func (r *Reader) readAttr(t byte, start int, a *xmlnode.Attr) error {
 		if len(prefix) > 0 && len(ns) == 0 {
 			return r.errf(start, "prefix %q bound to the empty namespace", prefix)
 		}
-		if r.scope.DeclaredHere(prefix) {
+		if r.scope.DeclaredSince(r.mark, prefix) {
 			return r.errf(start, "prefix %q declared twice in one start tag", prefix)
 		}
 		r.scope.Declare(prefix, ns)
@@ -438,129 +441,147 @@ func (r *Reader) fixed(start, n int, what string) ([]byte, error) {
 // byte is already consumed).
 func (r *Reader) readValue(t byte, start int, inAttr bool) (xmlnode.Value, error) {
 	var v xmlnode.Value
-	err := r.readValueTo(t, start, &v)
+	err := r.value(t, start, &v)
 	return v, err
 }
 
 // readValueTo is readValue writing into *dst, to spare copying a Value.
 func (r *Reader) readValueTo(t byte, start int, dst *xmlnode.Value) error {
-	v, err := r.value(t, start)
-	*dst = v
-	return err
+	return r.value(t, start, dst)
 }
 
-func (r *Reader) value(t byte, start int) (xmlnode.Value, error) {
+func (r *Reader) value(t byte, start int, dst *xmlnode.Value) error {
 	var b []byte
 	var err error
 	switch t {
 	case RecordZeroText:
-		return xmlnode.Value{Type: xmlnode.TypeInt32}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt32}
+		return nil
 	case RecordOneText:
-		return xmlnode.Value{Type: xmlnode.TypeInt32, Num: 1}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt32, Num: 1}
+		return nil
 	case RecordFalseText:
-		return xmlnode.Value{Type: xmlnode.TypeBool}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeBool}
+		return nil
 	case RecordTrueText:
-		return xmlnode.Value{Type: xmlnode.TypeBool, Num: 1}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeBool, Num: 1}
+		return nil
 	case RecordInt8Text:
 		if b, err = r.fixed(start, 1, "Int8Text"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeInt8, Num: uint64(int64(int8(b[0])))}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt8, Num: uint64(int64(int8(b[0])))}
+		return nil
 	case RecordInt16Text:
 		if b, err = r.fixed(start, 2, "Int16Text"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeInt16, Num: uint64(int64(int16(binary.LittleEndian.Uint16(b))))}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt16, Num: uint64(int64(int16(binary.LittleEndian.Uint16(b))))}
+		return nil
 	case RecordInt32Text:
 		if b, err = r.fixed(start, 4, "Int32Text"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeInt32, Num: uint64(int64(int32(binary.LittleEndian.Uint32(b))))}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt32, Num: uint64(int64(int32(binary.LittleEndian.Uint32(b))))}
+		return nil
 	case RecordInt64Text:
 		if b, err = r.fixed(start, 8, "Int64Text"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeInt64, Num: binary.LittleEndian.Uint64(b)}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeInt64, Num: binary.LittleEndian.Uint64(b)}
+		return nil
 	case RecordUInt64Text:
 		if b, err = r.fixed(start, 8, "UInt64Text"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeUint64, Num: binary.LittleEndian.Uint64(b)}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeUint64, Num: binary.LittleEndian.Uint64(b)}
+		return nil
 	case RecordFloatText:
 		if b, err = r.fixed(start, 4, "FloatText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeFloat, Num: uint64(binary.LittleEndian.Uint32(b))}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeFloat, Num: uint64(binary.LittleEndian.Uint32(b))}
+		return nil
 	case RecordDoubleText:
 		if b, err = r.fixed(start, 8, "DoubleText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeDouble, Num: binary.LittleEndian.Uint64(b)}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeDouble, Num: binary.LittleEndian.Uint64(b)}
+		return nil
 	case RecordDecimalText:
 		if b, err = r.fixed(start, 16, "DecimalText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		scale, sign := b[2], b[3]
 		if scale > 28 || (sign != 0 && sign != 0x80) {
-			return xmlnode.Value{}, r.errf(start, "DecimalText with scale %d and sign byte 0x%02X", scale, sign)
+			return r.errf(start, "DecimalText with scale %d and sign byte 0x%02X", scale, sign)
 		}
-		return xmlnode.Decimal(binary.LittleEndian.Uint32(b[4:8]), binary.LittleEndian.Uint64(b[8:16]), scale, sign != 0), nil
+		*dst = xmlnode.Decimal(binary.LittleEndian.Uint32(b[4:8]), binary.LittleEndian.Uint64(b[8:16]), scale, sign != 0)
+		return nil
 	case RecordDateTimeText:
 		if b, err = r.fixed(start, 8, "DateTimeText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		raw := binary.LittleEndian.Uint64(b)
 		if raw>>62 == 3 || raw&(1<<62-1) > maxTicks {
-			return xmlnode.Value{}, r.errf(start, "DateTimeText value 0x%016X out of range", raw)
+			return r.errf(start, "DateTimeText value 0x%016X out of range", raw)
 		}
-		return xmlnode.Value{Type: xmlnode.TypeDateTime, Num: raw}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeDateTime, Num: raw}
+		return nil
 	case RecordTimeSpanText:
 		if b, err = r.fixed(start, 8, "TimeSpanText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
-		return xmlnode.Value{Type: xmlnode.TypeTimeSpan, Num: binary.LittleEndian.Uint64(b)}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeTimeSpan, Num: binary.LittleEndian.Uint64(b)}
+		return nil
 	case RecordUniqueIdText, RecordUuidText:
 		if b, err = r.fixed(start, 16, "GUID"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		g := guidFromWire(b)
 		if t == RecordUuidText {
-			return xmlnode.UUID(g), nil
+			*dst = xmlnode.UUID(g)
+			return nil
 		}
-		return xmlnode.UniqueID(g), nil
+		*dst = xmlnode.UniqueID(g)
+		return nil
 	case RecordBoolText:
 		if b, err = r.fixed(start, 1, "BoolText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		if b[0] > 1 {
-			return xmlnode.Value{}, r.errf(start, "BoolText value 0x%02X", b[0])
+			return r.errf(start, "BoolText value 0x%02X", b[0])
 		}
-		return xmlnode.Value{Type: xmlnode.TypeBool, Num: uint64(b[0])}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeBool, Num: uint64(b[0])}
+		return nil
 	case RecordChars8Text, RecordChars16Text, RecordChars32Text,
 		RecordBytes8Text, RecordBytes16Text, RecordBytes32Text,
 		RecordUnicodeChars8Text, RecordUnicodeChars16Text, RecordUnicodeChars32Text:
-		return r.readCounted(t, start)
+		return r.readCounted(t, start, dst)
 	case RecordEmptyText:
-		return xmlnode.Value{Type: xmlnode.TypeChars, Bytes: emptyStr}, nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeChars, Bytes: emptyStr}
+		return nil
 	case RecordDictionaryText:
 		s, err := r.readDictString()
-		return xmlnode.Value{Type: xmlnode.TypeDict, Bytes: s}, err
+		*dst = xmlnode.Value{Type: xmlnode.TypeDict, Bytes: s}
+		return err
 	case RecordQNameDictionaryText:
 		if b, err = r.fixed(start, 1, "QNameDictionaryText"); err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		if b[0] > 25 {
-			return xmlnode.Value{}, r.errf(start, "QNameDictionaryText prefix %d is not a letter a–z", b[0])
+			return r.errf(start, "QNameDictionaryText prefix %d is not a letter a–z", b[0])
 		}
 		p := b[0]
 		s, err := r.readDictString()
-		return xmlnode.Value{Type: xmlnode.TypeQName, Num: uint64(p), Bytes: s}, err
+		*dst = xmlnode.Value{Type: xmlnode.TypeQName, Num: uint64(p), Bytes: s}
+		return err
 	case RecordStartListText:
-		return r.readList(start)
+		return r.readList(start, dst)
 	case RecordEndListText:
-		return xmlnode.Value{}, r.errf(start, "EndListText without StartListText")
+		return r.errf(start, "EndListText without StartListText")
 	}
-	return xmlnode.Value{}, r.errf(start, "reserved text record 0x%02X", t)
+	return r.errf(start, "reserved text record 0x%02X", t)
 }
 
 // maxTicks is .NET's DateTime.MaxValue.Ticks.
@@ -568,7 +589,7 @@ const maxTicks = 3155378975999999999
 
 // readCounted reads the Chars, Bytes and UnicodeChars records, whose
 // length is 1, 2 or 4 bytes (the 4-byte form is a signed INT32).
-func (r *Reader) readCounted(t byte, start int) (xmlnode.Value, error) {
+func (r *Reader) readCounted(t byte, start int, dst *xmlnode.Value) error {
 	var width int
 	switch t {
 	case RecordChars8Text, RecordBytes8Text, RecordUnicodeChars8Text:
@@ -579,7 +600,7 @@ func (r *Reader) readCounted(t byte, start int) (xmlnode.Value, error) {
 		width = 4
 	}
 	if width > len(r.data)-r.pos {
-		return xmlnode.Value{}, r.errf(start, "input ends inside the length of %s", RecordName(t))
+		return r.errf(start, "input ends inside the length of %s", RecordName(t))
 	}
 	lb := r.data[r.pos : r.pos+width]
 	r.pos += width
@@ -592,30 +613,33 @@ func (r *Reader) readCounted(t byte, start int) (xmlnode.Value, error) {
 	default:
 		l := int32(binary.LittleEndian.Uint32(lb))
 		if l < 0 {
-			return xmlnode.Value{}, r.errf(start, "%s with negative length %d", RecordName(t), l)
+			return r.errf(start, "%s with negative length %d", RecordName(t), l)
 		}
 		n = int(l)
 	}
 	switch t {
 	case RecordBytes8Text, RecordBytes16Text, RecordBytes32Text:
 		b, err := r.take(start, n, false)
-		return xmlnode.Value{Type: xmlnode.TypeBytes, Bytes: b}, err
+		*dst = xmlnode.Value{Type: xmlnode.TypeBytes, Bytes: b}
+		return err
 	case RecordUnicodeChars8Text, RecordUnicodeChars16Text, RecordUnicodeChars32Text:
 		if n%2 != 0 {
-			return xmlnode.Value{}, r.errf(start, "%s with odd byte length %d", RecordName(t), n)
+			return r.errf(start, "%s with odd byte length %d", RecordName(t), n)
 		}
 		b, err := r.take(start, n, false)
 		if err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		s, ok := r.utf16ToScratch(b)
 		if !ok {
-			return xmlnode.Value{}, r.errf(start, "%s holds an unpaired UTF-16 surrogate", RecordName(t))
+			return r.errf(start, "%s holds an unpaired UTF-16 surrogate", RecordName(t))
 		}
-		return xmlnode.Chars(s), nil
+		*dst = xmlnode.Value{Type: xmlnode.TypeChars, Bytes: s}
+		return nil
 	}
 	b, err := r.take(start, n, true)
-	return xmlnode.Value{Type: xmlnode.TypeChars, Bytes: b}, err
+	*dst = xmlnode.Value{Type: xmlnode.TypeChars, Bytes: b}
+	return err
 }
 
 // utf16ToScratch transcodes UTF-16LE to UTF-8 into the scratch buffer.
@@ -641,24 +665,25 @@ func (r *Reader) utf16ToScratch(b []byte) ([]byte, bool) {
 
 // readList reads the items after StartListText up to EndListText and renders
 // them, separated by single spaces, as text.
-func (r *Reader) readList(start int) (xmlnode.Value, error) {
+func (r *Reader) readList(start int, dst *xmlnode.Value) error {
 	out := make([]byte, 0, 32)
 	first := true
 	for {
 		if r.pos >= len(r.data) {
-			return xmlnode.Value{}, r.errf(start, "input ends inside a list")
+			return r.errf(start, "input ends inside a list")
 		}
 		t := r.data[r.pos]
 		r.pos++
 		if t == RecordEndListText {
-			return xmlnode.Chars(out), nil
+			*dst = xmlnode.Chars(out)
+			return nil
 		}
 		if t < RecordZeroText || t > RecordQNameDictionaryText || t&1 == 1 || t == RecordStartListText {
-			return xmlnode.Value{}, r.errf(r.pos-1, "record 0x%02X cannot be a list item", t)
+			return r.errf(r.pos-1, "record 0x%02X cannot be a list item", t)
 		}
 		v, err := r.readValue(t, r.pos-1, true)
 		if err != nil {
-			return xmlnode.Value{}, err
+			return err
 		}
 		if !first {
 			out = append(out, ' ')
@@ -666,7 +691,7 @@ func (r *Reader) readList(start int) (xmlnode.Value, error) {
 		first = false
 		out = v.AppendText(out)
 		if r.q.MaxStringLength > 0 && len(out) > r.q.MaxStringLength {
-			return xmlnode.Value{}, r.quotaErr(start, "list text exceeds the %d-byte quota", r.q.MaxStringLength)
+			return r.quotaErr(start, "list text exceeds the %d-byte quota", r.q.MaxStringLength)
 		}
 	}
 }
@@ -767,12 +792,12 @@ func (r *Reader) nextArrayItem() (*xmlnode.Node, error) {
 		return &r.node, nil
 	}
 	// the end of the item
-	e := r.stack[len(r.stack)-1]
+	e := &r.stack[len(r.stack)-1]
 	r.setElement(xmlnode.KindEndElement, e.prefix, e.local, e.ns, nil)
 	r.arrPhase = 0
 	if r.arrLeft == 0 {
+		r.scope.Truncate(e.mark)
 		r.stack = r.stack[:len(r.stack)-1]
-		r.scope.Pop()
 	}
 	return &r.node, nil
 }

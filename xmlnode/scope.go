@@ -79,6 +79,31 @@ func (s *Scope) Pop() {
 	}
 }
 
+// Mark returns the current number of bindings, for a caller that tracks
+// element boundaries itself instead of with Push and Pop: Truncate(mark)
+// later drops the bindings declared after it.
+func (s *Scope) Mark() int { return len(s.binds) }
+
+// Truncate drops the bindings declared after mark (see Mark).
+func (s *Scope) Truncate(mark int) {
+	if mark < len(s.binds) {
+		s.arena = s.arena[:s.binds[mark].prefixOff]
+		s.binds = s.binds[:mark]
+		s.changed()
+	}
+}
+
+// DeclaredSince reports whether prefix was declared after mark.
+func (s *Scope) DeclaredSince(mark int, prefix []byte) bool {
+	for i := len(s.binds) - 1; i >= mark; i-- {
+		b := s.binds[i]
+		if bytes.Equal(s.arena[b.prefixOff:b.prefixOff+b.prefixLen], prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // Depth returns the number of open frames.
 func (s *Scope) Depth() int { return len(s.frames) }
 

@@ -328,8 +328,12 @@ func Serve(t testing.TB, binding, url string) *Service {
 }
 
 // Log returns everything the service printed so far (stdout and stderr): the
-// "listening" line, one "CALL <op> ..." line per operation, "ERROR ..." lines for
-// exceptions its error handler saw, and "closing"/"closed" at the end.
+// "listening" line, one "CALL <op> ..." line per operation (e.g. "CALL Echo text=hi",
+// "CALL Add a=40 b=2", "CALL Notify text=x", "CALL Fail reason=boom",
+// "CALL Calculator.Add n1=1 n2=2 -> 3"), "ERROR <exception>: <message>" for requests
+// Mono rejected (unknown action, unreadable body), "NOTE ..." when the net.tcp layer
+// dropped a broken connection, Mono's own stack traces, and "closing"/"closed" at the
+// end.
 func (s *Service) Log() string { return s.out.String() }
 
 // WaitLog waits up to timeout for the service output to contain substr (for example

@@ -190,9 +190,8 @@ namespace Wws.Interop
 					continue;
 				cd.ErrorHandlers.Add(this);
 				foreach (EndpointDispatcher ed in cd.Endpoints) {
-					ed.AddressFilter = new MatchAllMessageFilter();
-					if (Peer.Trace)
-						ed.DispatchRuntime.MessageInspectors.Add(this);
+					ed.AddressFilter = new RecordingMatchAll();
+					ed.DispatchRuntime.MessageInspectors.Add(this);
 				}
 			}
 		}
@@ -237,12 +236,19 @@ namespace Wws.Interop
 					version.Addressing == AddressingVersion.WSAddressingAugust2004 ? "http://schemas.xmlsoap.org/ws/2004/08/addressing" : Peer.Ns;
 				code = soap11 ? new FaultCode(sub, ns) : FaultCode.CreateSenderFaultCode(sub, ns);
 				reason = error.Message;
-				relatesTo = RobustChannel.CurrentMessageId ?? Peer.IncomingMessageId();
+				relatesTo = RobustChannel.CurrentMessageId ?? LastMessageId ?? Peer.IncomingMessageId();
+				direct = RobustChannel.Current;
+			} else if (error is System.Runtime.Serialization.SerializationException || error is XmlException) {
+				// What WCF sends when the formatter cannot read the request.
+				const string dispatcherNs = "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher";
+				code = soap11 ? new FaultCode("DeserializationFailed", dispatcherNs) : FaultCode.CreateSenderFaultCode("DeserializationFailed", dispatcherNs);
+				reason = "The formatter threw an exception while trying to deserialize the message: " + error.Message;
+				relatesTo = RobustChannel.CurrentMessageId ?? LastMessageId ?? Peer.IncomingMessageId();
 				direct = RobustChannel.Current;
 			} else {
 				code = soap11 ? new FaultCode("Server", Peer.Soap11Ns) : FaultCode.CreateReceiverFaultCode("InternalError", Peer.Ns);
 				reason = error.GetType().Name + ": " + error.Message;
-				relatesTo = Peer.IncomingMessageId();
+				relatesTo = Peer.IncomingMessageId() ?? LastMessageId;
 			}
 			var mf = MessageFault.CreateFault(code, new FaultReason(new FaultReasonText(reason, "en-US")));
 			fault = Message.CreateMessage(version, mf, Peer.FaultAction(version));
@@ -253,6 +259,8 @@ namespace Wws.Interop
 			// On net.tcp Mono's dispatcher drops the fault for errors it raises itself (no
 			// operation matched); send it on the session channel like WCF does.
 			if (direct != null) {
+				// Once per received message: Mono may ask twice.
+				RobustChannel.Current = null;
 				try {
 					direct.Send(fault);
 				} catch (Exception e) {
@@ -261,8 +269,20 @@ namespace Wws.Interop
 			}
 		}
 
+		// LastMessageId is the MessageID of the request this thread is dispatching (set by
+		// RecordingMatchAll and AfterReceiveRequest), for faults raised where
+		// OperationContext is not available (no operation matched, unreadable body).
+		[ThreadStatic] public static UniqueId LastMessageId;
+
 		public object AfterReceiveRequest(ref Message request, IClientChannel channel, InstanceContext ctx)
 		{
+			try {
+				LastMessageId = request.Headers.MessageId;
+			} catch (Exception) {
+				LastMessageId = null;
+			}
+			if (!Peer.Trace)
+				return null;
 			var buf = request.CreateBufferedCopy(int.MaxValue);
 			request = buf.CreateMessage();
 			Peer.Log("TRACE in:\n" + buf.CreateMessage());
@@ -271,11 +291,34 @@ namespace Wws.Interop
 
 		public void BeforeSendReply(ref Message reply, object state)
 		{
-			if (reply == null)
+			LastMessageId = null;
+			if (reply == null || !Peer.Trace)
 				return;
 			var buf = reply.CreateBufferedCopy(int.MaxValue);
 			reply = buf.CreateMessage();
 			Peer.Log("TRACE out:\n" + buf.CreateMessage());
+		}
+	}
+
+	// RecordingMatchAll matches every message (Mono ignores AddressFilterMode.Any) and
+	// notes its MessageID for the error handler: Mono's dispatcher checks the address
+	// filter first, on the thread that then reports a missing operation.
+	public class RecordingMatchAll : MessageFilter
+	{
+		public override bool Match(Message message)
+		{
+			try {
+				PeerBehavior.LastMessageId = message.Headers.MessageId;
+			} catch (Exception) {
+				PeerBehavior.LastMessageId = null;
+			}
+			return true;
+		}
+
+		public override bool Match(MessageBuffer buffer)
+		{
+			using (var m = buffer.CreateMessage())
+				return Match(m);
 		}
 	}
 
