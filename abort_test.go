@@ -60,11 +60,11 @@ type tcpFixture struct {
 	closeAll func()
 }
 
-func newTCPFixture(t *testing.T, clientProps ...ChannelProperty) *tcpFixture {
+func newTCPFixture(t *testing.T, sb sessionBinding, clientProps ...ChannelProperty) *tcpFixture {
 	t.Helper()
 	ctx := testCtx(t)
-	url := fmt.Sprintf("net.tcp://127.0.0.1:%d/abort", freePort(t))
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	url := sb.url(t, "abort")
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func newTCPFixture(t *testing.T, clientProps ...ChannelProperty) *tcpFixture {
 		}
 		srv <- ch
 	}()
-	f.client, err = NewChannel(ChannelTypeDuplexSession, BindingTCP, clientProps...)
+	f.client, err = NewChannel(ChannelTypeDuplexSession, sb.b, clientProps...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +107,13 @@ func bigMessage(ch *Channel, n int) *Message {
 	return m
 }
 
-// TestAbortTCP aborts a net.tcp channel in every state, with every kind of
-// operation the binding has pending, and checks the code each operation
-// returns, how fast, the state afterwards, and that nothing leaks.
-func TestAbortTCP(t *testing.T) {
+// TestAbortSession aborts a net.tcp and a net.pipe channel in every state,
+// with every kind of operation the binding has pending, and checks the code
+// each operation returns, how fast, the state afterwards, and that nothing
+// leaks.
+func TestAbortSession(t *testing.T) { forEachSession(t, testAbortSession) }
+
+func testAbortSession(t *testing.T, sb sessionBinding) {
 	ctx := context.Background()
 	type side int
 	const (
@@ -124,10 +127,7 @@ func TestAbortTCP(t *testing.T) {
 	}{
 		{"Opening/open", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
 			// A server that accepts the connection but never answers the preamble.
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			ln, url := sb.rawListener(t)
 			var conns []net.Conn
 			var mu sync.Mutex
 			go func() {
@@ -141,8 +141,7 @@ func TestAbortTCP(t *testing.T) {
 					mu.Unlock()
 				}
 			}()
-			ch, _ := NewChannel(ChannelTypeDuplexSession, BindingTCP)
-			url := fmt.Sprintf("net.tcp://%s/x", ln.Addr())
+			ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
 			done := pendingOp(t, func() error { return ch.Open(ctx, url) })
 			if ch.State() != ChannelStateOpening {
 				t.Errorf("state while opening: %v", ch.State())
@@ -158,8 +157,8 @@ func TestAbortTCP(t *testing.T) {
 			}
 		}},
 		{"Accepting/accept (channel aborted)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
-			if err := l.Open(ctx, fmt.Sprintf("net.tcp://127.0.0.1:%d/a", freePort(t))); err != nil {
+			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
 			ch, _ := l.NewChannel()
@@ -170,8 +169,8 @@ func TestAbortTCP(t *testing.T) {
 			return ch.Abort, done, ch, func() { ch.Close(ctx); l.Close(ctx) }
 		}},
 		{"Accepting/accept (listener aborted)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
-			if err := l.Open(ctx, fmt.Sprintf("net.tcp://127.0.0.1:%d/a", freePort(t))); err != nil {
+			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
 			ch, _ := l.NewChannel()
@@ -185,8 +184,8 @@ func TestAbortTCP(t *testing.T) {
 			}, done, ch, func() { ch.Close(ctx); l.Close(ctx) }
 		}},
 		{"Accepting/accept (listener closed)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
-			if err := l.Open(ctx, fmt.Sprintf("net.tcp://127.0.0.1:%d/a", freePort(t))); err != nil {
+			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
 			ch, _ := l.NewChannel()
@@ -214,7 +213,7 @@ func TestAbortTCP(t *testing.T) {
 				after ChannelState
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Open/receive (" + who + ")", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-				f := newTCPFixture(t)
+				f := newTCPFixture(t, sb)
 				ch, _ := pick(f)
 				done := pendingOp(t, func() error { _, err := ch.Receive(ctx); return err })
 				return ch.Abort, done, ch, f.closeAll
@@ -224,7 +223,7 @@ func TestAbortTCP(t *testing.T) {
 				after ChannelState
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Open/read message start (" + who + ")", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-				f := newTCPFixture(t)
+				f := newTCPFixture(t, sb)
 				ch, _ := pick(f)
 				done := pendingOp(t, func() error { _, err := ch.ReadMessageStart(ctx); return err })
 				return ch.Abort, done, ch, f.closeAll
@@ -234,7 +233,7 @@ func TestAbortTCP(t *testing.T) {
 				after ChannelState
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Open/request (" + who + ")", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-				f := newTCPFixture(t)
+				f := newTCPFixture(t, sb)
 				ch, _ := pick(f)
 				done := pendingOp(t, func() error {
 					req := ch.NewMessage()
@@ -250,7 +249,7 @@ func TestAbortTCP(t *testing.T) {
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Open/send (" + who + ", peer not reading)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
 				big := ChannelProperty{ChannelPropertyMaxBufferedMessageSize, uint32(8 << 20)}
-				f := newTCPFixture(t, big)
+				f := newTCPFixture(t, sb, big)
 				ch, _ := pick(f)
 				done := make(chan error, 1)
 				go func() {
@@ -270,7 +269,7 @@ func TestAbortTCP(t *testing.T) {
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Open/write message end (" + who + ", peer not reading)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
 				big := ChannelProperty{ChannelPropertyMaxBufferedMessageSize, uint32(8 << 20)}
-				f := newTCPFixture(t, big)
+				f := newTCPFixture(t, sb, big)
 				ch, _ := pick(f)
 				done := make(chan error, 1)
 				go func() {
@@ -296,7 +295,7 @@ func TestAbortTCP(t *testing.T) {
 				after ChannelState
 				run   func(t *testing.T) (func() error, <-chan error, *Channel, func())
 			}{"Closing/close (" + who + ", peer never ends)", ChannelStateClosed, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-				f := newTCPFixture(t)
+				f := newTCPFixture(t, sb)
 				ch, _ := pick(f)
 				done := pendingOp(t, func() error { return ch.Close(ctx) })
 				if ch.State() != ChannelStateClosing {
@@ -385,11 +384,13 @@ func TestAbortIdleStates(t *testing.T) {
 // TestAbortStress races Abort against open, send, receive, request and close
 // on many channels, under -race, checking only that every operation ends
 // with a WWSAPI code, nothing hangs and nothing leaks.
-func TestAbortStress(t *testing.T) {
+func TestAbortStress(t *testing.T) { forEachSession(t, testAbortStress) }
+
+func testAbortStress(t *testing.T, sb sessionBinding) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx := testCtx(t)
-	url := fmt.Sprintf("net.tcp://127.0.0.1:%d/stress", freePort(t))
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	url := sb.url(t, "stress")
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +439,7 @@ func TestAbortStress(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ch, _ := NewChannel(ChannelTypeDuplexSession, BindingTCP)
+			ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
 			var opWG sync.WaitGroup
 			opWG.Add(4)
 			ok := func(err error) {

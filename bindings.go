@@ -7,6 +7,7 @@ import (
 
 	"github.com/wwsgo/wws/nmf"
 	"github.com/wwsgo/wws/transport"
+	"github.com/wwsgo/wws/transport/pipe"
 	"github.com/wwsgo/wws/transport/tcp"
 )
 
@@ -59,6 +60,8 @@ func (c *Channel) dialer(raw string) (transport.Dialer, error) {
 	switch c.binding {
 	case BindingTCP:
 		return dialFunc(tcp.Dial), nil
+	case BindingNamedPipe:
+		return dialFunc(pipe.Dial), nil
 	case BindingCustom:
 		c.mu.Lock()
 		ct, _ := c.props.v[ChannelPropertyCustomChannelCallbacks].(CustomTransport)
@@ -80,6 +83,8 @@ func (l *Listener) listen(ctx context.Context, raw string) (transport.Listener, 
 	switch l.binding {
 	case BindingTCP:
 		return tcp.Listen(ctx, raw, cfg)
+	case BindingNamedPipe:
+		return pipe.Listen(ctx, raw, cfg)
 	case BindingCustom:
 		l.mu.Lock()
 		ct, _ := l.props[ListenerPropertyCustomListenerCallbacks].(CustomTransport)

@@ -111,19 +111,27 @@ func TestWineCreateChannel(t *testing.T) {
 }
 
 // test_WsCreateListener
-func TestWineCreateListener(t *testing.T) {
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP)
+func TestWineCreateListener(t *testing.T) { forEachSession(t, testWineCreateListener) }
+
+func testWineCreateListener(t *testing.T, sb sessionBinding) {
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustCode(t, l.SetProperty(ListenerPropertyListenBacklog, uint32(1000)), E_INVALIDARG)
 	mustCode(t, l.SetProperty(ListenerPropertyIPVersion, IPVersion4), E_INVALIDARG)
-	for id, want := range map[ListenerPropertyID]any{
+	want := map[ListenerPropertyID]any{
 		ListenerPropertyChannelType:    ChannelTypeDuplexSession,
-		ListenerPropertyChannelBinding: BindingTCP,
-		ListenerPropertyIPVersion:      IPVersionAuto,
+		ListenerPropertyChannelBinding: sb.b,
 		ListenerPropertyState:          ListenerStateCreated,
-	} {
+	}
+	if sb.b == BindingTCP {
+		want[ListenerPropertyIPVersion] = IPVersionAuto
+	} else {
+		_, err := l.Property(ListenerPropertyIPVersion)
+		mustCode(t, err, E_INVALIDARG) // named pipes have no IP version
+	}
+	for id, want := range want {
 		got, err := l.Property(id)
 		if err != nil || got != want {
 			t.Errorf("%s = %v (%v), want %v", id, got, err, want)
@@ -135,27 +143,29 @@ func TestWineCreateListener(t *testing.T) {
 }
 
 // test_WsOpenListener
-func TestWineOpenListener(t *testing.T) {
+func TestWineOpenListener(t *testing.T) { forEachSession(t, testWineOpenListener) }
+
+func testWineOpenListener(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Open(ctx, ""), E_INVALIDARG)
-	l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err := l.Close(ctx); err != nil {
 		t.Fatalf("close of a listener never opened: %v", err)
 	}
-	l, _ = NewListener(ChannelTypeDuplexSession, BindingTCP)
+	l, _ = NewListener(ChannelTypeDuplexSession, sb.b)
 	mustCode(t, l.Open(ctx, ""), E_INVALIDARG)
-	mustCode(t, nilL.Open(ctx, "net.tcp://+:2017/path"), E_INVALIDARG)
-	port := freePort(t)
-	if err := l.Open(ctx, fmt.Sprintf("net.tcp://+:%d/path", port)); err != nil {
+	urls := sb.openURLs(t)
+	mustCode(t, nilL.Open(ctx, urls[0]), E_INVALIDARG)
+	if err := l.Open(ctx, urls[0]); err != nil {
 		t.Fatal(err)
 	}
-	mustCode(t, l.Open(ctx, fmt.Sprintf("net.tcp://+:%d/path", port)), WS_E_INVALID_OPERATION)
+	mustCode(t, l.Open(ctx, urls[0]), WS_E_INVALID_OPERATION)
 	if err := l.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, url := range []string{fmt.Sprintf("net.tcp://localhost:%d", port), fmt.Sprintf("net.tcp://127.0.0.1:%d", port)} {
-		l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	for _, url := range urls[1:] {
+		l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
 		if err := l.Open(ctx, url); err != nil {
 			t.Fatalf("%s: %v", url, err)
 		}
@@ -167,12 +177,14 @@ func TestWineOpenListener(t *testing.T) {
 }
 
 // test_WsCreateChannelForListener
-func TestWineCreateChannelForListener(t *testing.T) {
+func TestWineCreateChannelForListener(t *testing.T) { forEachSession(t, testWineCreateChannelForListener) }
+
+func testWineCreateChannelForListener(t *testing.T, sb sessionBinding) {
 	var nilL *Listener
 	if _, err := nilL.NewChannel(); HResult(err) != E_INVALIDARG {
 		t.Fatalf("nil listener: %v", err)
 	}
-	l, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
 	ch, err := l.NewChannel()
 	if err != nil {
 		t.Fatal(err)
@@ -186,18 +198,20 @@ func TestWineCreateChannelForListener(t *testing.T) {
 }
 
 // test_WsResetListener
-func TestWineResetListener(t *testing.T) {
+func TestWineResetListener(t *testing.T) { forEachSession(t, testWineResetListener) }
+
+func testWineResetListener(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Reset(), E_INVALIDARG)
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP, ListenerProperty{ListenerPropertyConnectTimeout, time.Second})
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b, ListenerProperty{ListenerPropertyConnectTimeout, time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Open(ctx, fmt.Sprintf("net.tcp://+:%d/path", freePort(t))); err != nil {
+	if err := l.Open(ctx, sb.openURLs(t)[0]); err != nil {
 		t.Fatal(err)
 	}
 	mustCode(t, l.Reset(), WS_E_INVALID_OPERATION)
@@ -216,10 +230,10 @@ func TestWineResetListener(t *testing.T) {
 // serverThread is Wine's listener_proc: a listener on url, one channel
 // accepted and checked Open, fn run on it, then the channel and the listener
 // closed. It returns a channel that yields fn's error.
-func serverThread(t *testing.T, url string, fn func(ch *Channel) error) (ready <-chan struct{}, done <-chan error) {
+func serverThread(t *testing.T, sb sessionBinding, url string, fn func(ch *Channel) error) (ready <-chan struct{}, done <-chan error) {
 	t.Helper()
 	ctx := testCtx(t)
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,8 +242,21 @@ func serverThread(t *testing.T, url string, fn func(ch *Channel) error) (ready <
 	}
 	r := make(chan struct{})
 	d := make(chan error, 1)
+	closed := make(chan error, 1)
+	t.Cleanup(func() {
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Errorf("server close: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("server close did not finish")
+		}
+	})
 	go func() {
 		defer l.Close(ctx)
+		var cerr error
+		defer func() { closed <- cerr }()
 		ch, err := l.NewChannel()
 		if err != nil {
 			d <- err
@@ -246,19 +273,19 @@ func serverThread(t *testing.T, url string, fn func(ch *Channel) error) (ready <
 		}
 		err = fn(ch)
 		d <- err // Wine signals done before it closes the channel
-		if cerr := ch.Close(ctx); cerr != nil {
-			t.Errorf("server close: %v", cerr)
-		}
+		cerr = ch.Close(ctx)
 	}()
 	return r, d
 }
 
 // Loopback row 2: TCP duplex session — state rules before open, two sends,
 // shutdown once.
-func TestWineDuplexSession(t *testing.T) {
+func TestWineDuplexSession(t *testing.T) { forEachSession(t, testWineDuplexSession) }
+
+func testWineDuplexSession(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
-	url := fmt.Sprintf("net.tcp://localhost:%d", freePort(t))
-	ready, done := serverThread(t, url, func(ch *Channel) error {
+	lurl, url := sb.endpoint(t, "")
+	ready, done := serverThread(t, sb, lurl, func(ch *Channel) error {
 		for i := 0; i < 2; i++ {
 			if _, err := ch.Receive(ctx); err != nil {
 				return err
@@ -267,7 +294,7 @@ func TestWineDuplexSession(t *testing.T) {
 		return nil
 	})
 	<-ready
-	ch, err := NewChannel(ChannelTypeDuplexSession, BindingTCP)
+	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,21 +329,23 @@ func TestWineDuplexSession(t *testing.T) {
 }
 
 // Loopback row 4 and listener.c: accept rules, then one message with value -1.
-func TestWineAcceptChannel(t *testing.T) {
+func TestWineAcceptChannel(t *testing.T) { forEachSession(t, testWineAcceptChannel) }
+
+func testWineAcceptChannel(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Accept(ctx, nil), E_INVALIDARG)
-	l0, _ := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	l0, _ := NewListener(ChannelTypeDuplexSession, sb.b)
 	mustCode(t, l0.Accept(ctx, nil), E_INVALIDARG)
 	ch0, _ := l0.NewChannel()
 	mustCode(t, l0.Accept(ctx, ch0), WS_E_INVALID_OPERATION)
 
-	url := fmt.Sprintf("net.tcp://localhost:%d", freePort(t))
-	l, err := NewListener(ChannelTypeDuplexSession, BindingTCP)
+	lurl, url := sb.endpoint(t, "")
+	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Open(ctx, fmt.Sprintf("net.tcp://+:%s", portOf(url))); err != nil {
+	if err := l.Open(ctx, lurl); err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close(ctx)
@@ -341,7 +370,7 @@ func TestWineAcceptChannel(t *testing.T) {
 		got <- readInt32Body(t, m, "localname")
 		errc <- ch.Close(ctx) // waits for the client's End
 	}()
-	ch, err := NewChannel(ChannelTypeDuplexSession, BindingTCP)
+	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,10 +406,12 @@ func portOf(url string) string {
 
 // Loopback row 5: request/reply over a duplex session; the server answers
 // with a plain send (no RelatesTo), as in Wine's test.
-func TestWineRequestReply(t *testing.T) {
+func TestWineRequestReply(t *testing.T) { forEachSession(t, testWineRequestReply) }
+
+func testWineRequestReply(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
-	url := fmt.Sprintf("net.tcp://localhost:%d", freePort(t))
-	ready, done := serverThread(t, url, func(ch *Channel) error {
+	lurl, url := sb.endpoint(t, "")
+	ready, done := serverThread(t, sb, lurl, func(ch *Channel) error {
 		m, err := ch.Receive(ctx)
 		if err != nil {
 			return err
@@ -403,7 +434,7 @@ func TestWineRequestReply(t *testing.T) {
 		return nil
 	})
 	<-ready
-	ch, _ := NewChannel(ChannelTypeDuplexSession, BindingTCP, ChannelProperty{ChannelPropertyReceiveTimeout, 5 * time.Second})
+	ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b, ChannelProperty{ChannelPropertyReceiveTimeout, 5 * time.Second})
 	if err := ch.Open(ctx, url); err != nil {
 		t.Fatal(err)
 	}
@@ -435,19 +466,17 @@ func TestWineRequestReply(t *testing.T) {
 // Loopback rows 7 and 8: the session dictionary quota, against a raw
 // socket server that sends one new dictionary string per message.
 func TestWineSessionDictionaryQuota(t *testing.T) {
-	for _, size := range []int{2048, 4096} {
-		t.Run(fmt.Sprint(size), func(t *testing.T) { testDictionaryQuota(t, size) })
-	}
+	forEachSession(t, func(t *testing.T, sb sessionBinding) {
+		for _, size := range []int{2048, 4096} {
+			t.Run(fmt.Sprint(size), func(t *testing.T) { testDictionaryQuota(t, sb, size) })
+		}
+	})
 }
 
-func testDictionaryQuota(t *testing.T, dictSize int) {
+func testDictionaryQuota(t *testing.T, sb sessionBinding, dictSize int) {
 	ctx := testCtx(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln, url := sb.rawListener(t)
 	defer ln.Close()
-	url := fmt.Sprintf("net.tcp://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 	var names []string
 	total := 0
 	for i := 0; ; i++ {
@@ -464,7 +493,7 @@ func testDictionaryQuota(t *testing.T, dictSize int) {
 		serverErr <- rawDictionaryServer(ln, url, append(names, final))
 	}()
 
-	ch, err := NewChannel(ChannelTypeDuplexSession, BindingTCP,
+	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b,
 		ChannelProperty{ChannelPropertyMaxSessionDictionarySize, uint32(dictSize)})
 	if err != nil {
 		t.Fatal(err)

@@ -239,11 +239,11 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 	status := resp.StatusCode
 	// A body that may be a message is read up to the limit; the body of
 	// an error status that is not a message only for the error's text.
-	limit := c.s.maxSize
+	limit, message := c.s.maxSize, true
 	if !soapBody && status != http.StatusInternalServerError && (status < 200 || status > 299) {
-		limit = 512
+		limit, message = 512, false
 	}
-	if limit == c.s.maxSize && resp.ContentLength > limit {
+	if message && resp.ContentLength > limit {
 		r.err = fmt.Errorf("soaphttp: the response (HTTP %d) is %d bytes, over the %d-byte limit: %w",
 			status, resp.ContentLength, limit, ErrTooLarge)
 		return r, nil // the body is closed unread: the connection is not reused
@@ -253,7 +253,7 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 		return nil, c.failure(ctx, err)
 	}
 	if int64(len(body)) > limit {
-		if limit == c.s.maxSize {
+		if message {
 			r.err = fmt.Errorf("soaphttp: the response (HTTP %d) is over the %d-byte limit: %w", status, limit, ErrTooLarge)
 			return r, nil
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +137,7 @@ func TestClientStatus(t *testing.T) {
 		format  bool
 		tooBig  bool
 		snippet string
+		newConn bool // the connection is not reused
 	}
 	tests := []struct {
 		name   string
@@ -178,7 +180,7 @@ func TestClientStatus(t *testing.T) {
 		{"200 no type", 200, "", env12, nil, false, want{format: true}},
 		{"too large", 200, ct12, big, nil, false, want{tooBig: true}},
 		{"too large chunked", 200, ct12, big, nil, true, want{tooBig: true}},
-		{"404 large html", 404, "text/html", big, nil, false, want{fault: 404}},
+		{"404 large html", 404, "text/html", big, nil, false, want{fault: 404, newConn: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +190,7 @@ func TestClientStatus(t *testing.T) {
 				for k, vs := range tt.hdr {
 					w.Header()[k] = vs
 				}
+				w.Header()["Content-Type"] = nil // no sniffing
 				if tt.ct != "" {
 					w.Header().Set("Content-Type", tt.ct)
 				}
@@ -268,7 +271,7 @@ func TestClientStatus(t *testing.T) {
 			}
 			c.Receive(tctx(t))
 			wantConns := int32(1)
-			if w.tooBig {
+			if w.tooBig || w.newConn {
 				wantConns = 2
 			}
 			if n := cc.n.Load(); n != wantConns {
@@ -280,11 +283,13 @@ func TestClientStatus(t *testing.T) {
 
 func TestClientHTTPS(t *testing.T) {
 	leakCheck(t)
-	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", ct11)
 		io.WriteString(w, env11)
 	}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
 	defer ts.Close()
 	pool := x509.NewCertPool()
 	pool.AddCert(ts.Certificate())
@@ -458,7 +463,11 @@ func TestClientAbort(t *testing.T) {
 func TestClientContext(t *testing.T) {
 	leakCheck(t)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
 	}))
 	defer ts.Close()
 	c := dial(t, ts.URL, config(2, ct12))

@@ -30,7 +30,7 @@ import (
 // share the scheme; the first https listener's TLS configuration (which
 // must hold a certificate) serves the port.
 //
-// ctx bounds the setup only.
+// The server speaks HTTP/1.1 (over TLS for https). ctx bounds the setup only.
 func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transport.Listener, error) {
 	u, err := ParseURL(rawURL)
 	if err != nil {
@@ -106,12 +106,20 @@ func (l *Listener) URL() string { return l.url }
 // accepted get 503, accepted ones have the close timeout to be answered);
 // then the path is released, and the port when no listener uses it.
 func (l *Listener) Close() error {
-	l.once.Do(func() {
-		l.h.Close()
-		ports.unregister(l)
-	})
+	l.h.Close()
+	l.release(false)
 	return nil
 }
+
+// Abort is Close without the close timeout: requests not yet answered are
+// cut at once, and the port is closed without waiting for connections to
+// go idle. It may be called while a Close is waiting, to end it.
+func (l *Listener) Abort() {
+	l.h.Abort()
+	l.release(true)
+}
+
+func (l *Listener) release(now bool) { l.once.Do(func() { ports.unregister(l, now) }) }
 
 // match returns how well the listener owns path (normalised): its path's
 // length for a match, -1 otherwise; an exact match beats every prefix.
@@ -180,6 +188,12 @@ func (t *portTable) register(ctx context.Context, netw, host string, port int, s
 	if scheme == "https" {
 		p.srv.TLSConfig = s.tls.Clone()
 	}
+	// HTTP/1.1 only, as WWSAPI and WCF speak it: Expect: 100-continue,
+	// keep-alive and a cut connection on Abort mean what they say. (A
+	// Handler in the user's own server may be offered HTTP/2.)
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	p.srv.Protocols = &protos
 	t.m[p.key] = p
 	go func() {
 		defer close(p.served)
@@ -192,7 +206,7 @@ func (t *portTable) register(ctx context.Context, netw, host string, port int, s
 	return p, nil
 }
 
-func (t *portTable) unregister(l *Listener) {
+func (t *portTable) unregister(l *Listener, now bool) {
 	t.mu.Lock()
 	p := l.port
 	for i, o := range p.listeners {
@@ -207,9 +221,11 @@ func (t *portTable) unregister(l *Listener) {
 	}
 	t.mu.Unlock()
 	if last {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		p.srv.Shutdown(ctx)
-		cancel()
+		if !now {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			p.srv.Shutdown(ctx)
+			cancel()
+		}
 		p.srv.Close()
 		<-p.served
 	}

@@ -33,7 +33,9 @@ import (
 //
 // Abort of an accepted Conn cuts the client's connection by panicking
 // with http.ErrAbortHandler in the handler's goroutine: middleware that
-// recovers panics must let that one through.
+// recovers panics must let that one through. A user's server should Close
+// the Handler before shutting down: http.Server.Shutdown waits for the
+// requests the Handler holds.
 type Handler struct {
 	s *settings
 
@@ -106,6 +108,19 @@ func (h *Handler) Accept(ctx context.Context) (transport.Conn, error) {
 // answered, after which their connections are cut. Close returns when
 // every request the Handler was serving has ended.
 func (h *Handler) Close() error {
+	h.shutdown()
+	return nil
+}
+
+// Abort is Close without the close timeout: requests accepted and not yet
+// answered are cut at once. It may be called while a Close is waiting, to
+// end it.
+func (h *Handler) Abort() {
+	h.forceFn()
+	h.shutdown()
+}
+
+func (h *Handler) shutdown() {
 	h.once.Do(func() {
 		h.mu.Lock()
 		close(h.done)
@@ -116,7 +131,6 @@ func (h *Handler) Close() error {
 		t.Stop()
 		h.forceFn()
 	})
-	return nil
 }
 
 // begin registers a request; false once the Handler is closed.
@@ -183,6 +197,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			plainError(w, http.StatusServiceUnavailable, "The endpoint is closing.")
 		}
 		// Otherwise the client went away or was too slow: nothing to answer.
+		return
+	}
+	if len(body) == 0 {
+		plainError(w, http.StatusBadRequest, "The request has no message.")
 		return
 	}
 	c := &ServerConn{

@@ -108,6 +108,16 @@ func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transpor
 		bindHost = ip.String()
 	}
 	addr := net.JoinHostPort(bindHost, strconv.Itoa(port))
+	l := newListener(path, enc, cfg)
+	p, err := ports.register(network(cfg.IPVersion), addr, l)
+	if err != nil {
+		return nil, err
+	}
+	l.port = p
+	return l, nil
+}
+
+func newListener(path string, enc nmf.Encoding, cfg *transport.Config) *Listener {
 	l := &Listener{
 		path:    strings.TrimSuffix(path, "/"),
 		enc:     enc,
@@ -119,11 +129,23 @@ func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transpor
 	if l.cfg.ConnectTimeout <= 0 {
 		l.cfg.ConnectTimeout = 15 * time.Second
 	}
-	p, err := ports.register(network(cfg.IPVersion), addr, l)
-	if err != nil {
-		return nil, err
+	return l
+}
+
+// ListenOn serves [MC-NMF] duplex sessions on a listener the caller opened
+// (the named-pipe binding's Unix socket): every connection's preamble is
+// read on its own goroutine and must name path in its Via. Closing the
+// returned Listener closes ln.
+func ListenOn(ln net.Listener, path string, cfg *transport.Config) (*Listener, error) {
+	enc, ok := EncodingFor(cfg.ContentType)
+	if !ok {
+		return nil, fmt.Errorf("nettcp: no [MC-NMF] known encoding for %q", cfg.ContentType)
 	}
+	l := newListener(path, enc, cfg)
+	p := &sharedPort{ln: ln, listeners: []*Listener{l}}
 	l.port = p
+	p.wg.Add(1)
+	go p.acceptLoop()
 	return l, nil
 }
 
@@ -259,7 +281,7 @@ func (t *portTable) unregister(l *Listener) {
 		}
 	}
 	last := len(p.listeners) == 0
-	if last {
+	if last && p.key != "" {
 		delete(t.m, p.key)
 	}
 	t.mu.Unlock()
