@@ -177,7 +177,9 @@ func testWineOpenListener(t *testing.T, sb sessionBinding) {
 }
 
 // test_WsCreateChannelForListener
-func TestWineCreateChannelForListener(t *testing.T) { forEachSession(t, testWineCreateChannelForListener) }
+func TestWineCreateChannelForListener(t *testing.T) {
+	forEachSession(t, testWineCreateChannelForListener)
+}
 
 func testWineCreateChannelForListener(t *testing.T, sb sessionBinding) {
 	var nilL *Listener
