@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,7 +198,7 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 		who := map[side]string{client: "client", server: "server"}[s]
 		// The server channel keeps the default 64 KB message limit: it
 		// blocks by sending many smaller messages.
-		msgSize := 4 << 20
+		msgSize := 256 << 10 // small enough to encode in a moment, so that the sender blocks in I/O
 		if s == server {
 			msgSize = 60000
 		}
@@ -252,15 +253,17 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 				f := newTCPFixture(t, sb, big)
 				ch, _ := pick(f)
 				done := make(chan error, 1)
+				var sent atomic.Int64
 				go func() {
 					for {
 						if err := ch.Send(ctx, bigMessage(ch, msgSize)); err != nil {
 							done <- err
 							return
 						}
+						sent.Add(1)
 					}
 				}()
-				waitBlocked(t, done)
+				waitBlocked(t, done, &sent)
 				return ch.Abort, done, ch, f.closeAll
 			}},
 			struct {
@@ -272,6 +275,7 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 				f := newTCPFixture(t, sb, big)
 				ch, _ := pick(f)
 				done := make(chan error, 1)
+				var sent atomic.Int64
 				go func() {
 					for {
 						m := bigMessage(ch, msgSize)
@@ -285,9 +289,10 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 							done <- err
 							return
 						}
+						sent.Add(1)
 					}
 				}()
-				waitBlocked(t, done)
+				waitBlocked(t, done, &sent)
 				return ch.Abort, done, ch, f.closeAll
 			}},
 			struct {
@@ -329,14 +334,25 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 	}
 }
 
-// waitBlocked waits until a sender loop has been blocked for a while.
-func waitBlocked(t *testing.T, done <-chan error) {
+// waitBlocked waits until a sender loop has made no progress for 300 ms:
+// it is blocked in a send the peer does not read.
+func waitBlocked(t *testing.T, done <-chan error, sent *atomic.Int64) {
 	t.Helper()
-	select {
-	case err := <-done:
-		t.Fatalf("sending failed before the abort: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	deadline := time.Now().Add(20 * time.Second)
+	last, since := sent.Load(), time.Now()
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("sending failed before the abort: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if n := sent.Load(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) > 300*time.Millisecond {
+			return
+		}
 	}
+	t.Fatal("the sender never blocked")
 }
 
 // TestAbortIdleStates: Abort in Created, Faulted and Closed succeeds and

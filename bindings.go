@@ -2,12 +2,16 @@ package wws
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/wwsgo/wws/nmf"
 	"github.com/wwsgo/wws/transport"
 	"github.com/wwsgo/wws/transport/pipe"
+	"github.com/wwsgo/wws/transport/soaphttp"
 	"github.com/wwsgo/wws/transport/tcp"
 )
 
@@ -62,6 +66,8 @@ func (c *Channel) dialer(raw string) (transport.Dialer, error) {
 		return dialFunc(tcp.Dial), nil
 	case BindingNamedPipe:
 		return dialFunc(pipe.Dial), nil
+	case BindingHTTP:
+		return dialFunc(soaphttp.Dial), nil
 	case BindingCustom:
 		c.mu.Lock()
 		ct, _ := c.props.v[ChannelPropertyCustomChannelCallbacks].(CustomTransport)
@@ -85,6 +91,8 @@ func (l *Listener) listen(ctx context.Context, raw string) (transport.Listener, 
 		return tcp.Listen(ctx, raw, cfg)
 	case BindingNamedPipe:
 		return pipe.Listen(ctx, raw, cfg)
+	case BindingHTTP:
+		return soaphttp.Listen(ctx, raw, cfg)
 	case BindingCustom:
 		l.mu.Lock()
 		ct, _ := l.props[ListenerPropertyCustomListenerCallbacks].(CustomTransport)
@@ -100,11 +108,49 @@ func (f dialFunc) Dial(ctx context.Context, url string, cfg *transport.Config) (
 	return f(ctx, url, cfg)
 }
 
-// addExtra adds binding-specific settings to a channel's transport config.
-func (c *Channel) addExtra(cfg *transport.Config) {}
+// addExtra adds binding-specific settings to a channel's transport
+// config; c.mu is held.
+func (c *Channel) addExtra(cfg *transport.Config) {
+	if c.binding != BindingHTTP {
+		return
+	}
+	v := &c.props.v
+	if hc, ok := v[slotHTTPClient].(*http.Client); ok {
+		cfg.Extra[soaphttp.ExtraClient] = hc
+	}
+	if tc, ok := v[slotTLSConfig].(*tls.Config); ok {
+		cfg.Extra[soaphttp.ExtraTLSConfig] = tc
+	}
+	switch mode, _ := v[ChannelPropertyHTTPProxySettingMode].(HTTPProxySettingMode); mode {
+	case HTTPProxyNone:
+		cfg.Extra[soaphttp.ExtraProxyMode] = soaphttp.ProxyNone
+	case HTTPProxyCustom:
+		if p, ok := v[ChannelPropertyCustomHTTPProxy].(HTTPProxy); ok {
+			cfg.Extra[soaphttp.ExtraProxyMode] = soaphttp.ProxyCustom
+			cfg.Extra[soaphttp.ExtraProxyURL] = p.Servers
+		}
+	}
+	if m, ok := v[ChannelPropertyHTTPMessageMapping].(HTTPMessageMapping); ok {
+		cfg.Extra[soaphttp.ExtraHeaderMapping] = &soaphttp.HeaderMapping{Request: m.RequestHeaders, Response: m.ResponseHeaders}
+	}
+}
 
-// addExtra adds binding-specific settings to a listener's transport config.
-func (l *Listener) addExtra(cfg *transport.Config) {}
+// addExtra adds binding-specific settings to a listener's transport
+// config; l.mu is held.
+func (l *Listener) addExtra(cfg *transport.Config) {
+	if l.binding != BindingHTTP {
+		return
+	}
+	if tc, ok := l.props[slotListenerTLSConfig].(*tls.Config); ok {
+		cfg.Extra[soaphttp.ExtraTLSConfig] = tc
+	}
+	if d, ok := l.props[ListenerPropertyCloseTimeout].(time.Duration); ok {
+		cfg.Extra[soaphttp.ExtraCloseTimeout] = d
+	}
+	if m, ok := l.props[ListenerPropertyTransportURLMatchingOptions].(uint32); ok && m&MatchURLPrefixPath != 0 {
+		cfg.Extra[soaphttp.ExtraPathMatch] = soaphttp.MatchPrefixPath
+	}
+}
 
 // faultCode maps a transport-level fault to WWSAPI's code.
 func faultCode(f *transport.Fault) HRESULT {
@@ -122,16 +168,18 @@ func faultCode(f *transport.Fault) HRESULT {
 		return WS_E_ENDPOINT_FAILURE
 	}
 	switch {
-	case f.Code == 404:
+	case f.Code == 404, f.Code == 410:
 		return WS_E_ENDPOINT_NOT_FOUND
 	case f.Code == 503:
 		return WS_E_ENDPOINT_TOO_BUSY
-	case f.Code == 401:
+	case f.Code == 401, f.Code == 403:
 		return WS_E_ENDPOINT_ACCESS_DENIED
-	case f.Code == 403:
-		return WS_E_ENDPOINT_ACCESS_DENIED
-	case f.Code >= 500:
-		return WS_E_ENDPOINT_FAILURE
+	case f.Code == 413:
+		return WS_E_QUOTA_EXCEEDED
+	case f.Code == 502, f.Code == 504:
+		return WS_E_PROXY_FAILURE
+	case f.Code == 415:
+		return WS_E_INVALID_FORMAT
 	}
 	return WS_E_ENDPOINT_FAILURE
 }

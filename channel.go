@@ -534,10 +534,11 @@ func (c *Channel) Property(id ChannelPropertyID) (any, error) {
 	if c == nil {
 		return nil, nilChannel()
 	}
-	if id >= numChannelProperties {
+	slot := id.slot()
+	if slot < 0 {
 		return nil, invalidArg("unknown channel property id %d", uint32(id))
 	}
-	info := &channelProps[id]
+	info := &channelProps[slot]
 	if info.bindings&(1<<c.binding) == 0 {
 		return nil, invalidArg("%s is not a property of %s channels", id, c.binding)
 	}
@@ -578,7 +579,7 @@ func (c *Channel) Property(id ChannelPropertyID) (any, error) {
 		}
 		return g.conn, nil
 	}
-	v := c.props.v[id]
+	v := c.props.v[slot]
 	if v == nil {
 		return nil, invalidArg("%s has no value on this channel", id)
 	}
@@ -592,10 +593,11 @@ func (c *Channel) SetProperty(id ChannelPropertyID, v any) error {
 	if c == nil {
 		return nilChannel()
 	}
-	if id >= numChannelProperties {
+	slot := id.slot()
+	if slot < 0 {
 		return invalidArg("unknown channel property id %d", uint32(id))
 	}
-	info := &channelProps[id]
+	info := &channelProps[slot]
 	if info.bindings&(1<<c.binding) == 0 {
 		return invalidArg("%s is not a property of %s channels", id, c.binding)
 	}
@@ -606,7 +608,7 @@ func (c *Channel) SetProperty(id ChannelPropertyID, v any) error {
 		return err
 	}
 	c.mu.Lock()
-	c.props.v[id] = v
+	c.props.v[slot] = v
 	c.mu.Unlock()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/wwsgo/wws/soap"
 	"github.com/wwsgo/wws/transport"
@@ -29,6 +30,23 @@ func (c *Channel) checkSendable(m *Message, op string) error {
 			AddressingVersion(m.hdr.Addressing), env, addr)
 	}
 	return nil
+}
+
+// sendTimeout bounds a send. On an HTTP request channel the transport's
+// send waits for the response, so the response timeouts add to it.
+func (c *Channel) sendTimeout() time.Duration {
+	d := c.timeout(ChannelPropertySendTimeout)
+	if c.binding != BindingHTTP || c.typ != ChannelTypeRequest {
+		return d
+	}
+	for _, id := range []ChannelPropertyID{ChannelPropertyReceiveResponseTimeout, ChannelPropertyReceiveTimeout} {
+		e := c.timeout(id)
+		if d == Infinite || e == Infinite {
+			return Infinite
+		}
+		d += e
+	}
+	return d
 }
 
 func (c *Channel) faultsAsErrors() bool {
@@ -104,7 +122,7 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	m.init()
 	m.hdr.Version, m.hdr.Addressing = g.codec.env, g.codec.addr
 	c.address(g, m)
-	sctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertySendTimeout))
+	sctx, cancel := withTimeout(ctx, c.sendTimeout())
 	defer cancel()
 	if err := acquire(sctx, g, g.sendSlot); err != nil {
 		return c.ioErr(g, err, op, false)
@@ -122,6 +140,9 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 		return newError(WS_E_QUOTA_EXCEEDED, nil, "%s: the message is %d bytes, over the %d-byte MaxBufferedMessageSize", op, len(data), max)
 	}
 	f := transport.Frame{Data: data, Action: string(m.hdr.Action), Header: m.HTTPHeader}
+	if m.IsFault() && c.typ == ChannelTypeReply {
+		f.Status = 500 // SOAP over HTTP answers faults with 500
+	}
 	err = g.conn.Send(sctx, &f)
 	release(g.sendSlot)
 	if err != nil {
@@ -241,6 +262,11 @@ func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (
 	m := &Message{state: MessageStateDone, remote: f.Remote, HTTPHeader: f.Header}
 	if err := g.codec.decode(f.Data, m); err != nil {
 		return nil, c.ioErr(g, err, op, false)
+	}
+	if m.hdr.Action == nil && f.Action != "" {
+		// Without addressing headers the action travels in the transport
+		// (HTTP's SOAPAction header or action= parameter).
+		m.hdr.SetAction(f.Action)
 	}
 	g.received.Store(true)
 	return m, nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/wwsgo/wws/nmf"
 	"github.com/wwsgo/wws/soap"
+	"github.com/wwsgo/wws/transport"
+	"github.com/wwsgo/wws/transport/soaphttp"
 	"github.com/wwsgo/wws/xmlnode"
 )
 
@@ -139,6 +141,21 @@ func classify(err error) HRESULT {
 	case errors.As(err, &ne) && ne.Timeout():
 		return WS_E_OPERATION_TIMED_OUT
 	}
+	var tf *transport.Fault
+	if errors.As(err, &tf) {
+		return faultCode(tf)
+	}
+	var ae *soaphttp.AuthError
+	if errors.As(err, &ae) {
+		return authCode(ae)
+	}
+	var he *soaphttp.FormatError
+	if errors.As(err, &he) {
+		return WS_E_INVALID_FORMAT
+	}
+	if errors.Is(err, soaphttp.ErrTooLarge) {
+		return WS_E_QUOTA_EXCEEDED
+	}
 	var xe *xmlnode.Error
 	var fe *nmf.Error
 	var se *soap.FormatError
@@ -147,6 +164,32 @@ func classify(err error) HRESULT {
 		return WS_E_INVALID_FORMAT
 	}
 	return WS_E_OTHER
+}
+
+// authCode maps an HTTP authentication demand to WWSAPI's codes, by the
+// first scheme offered.
+func authCode(e *soaphttp.AuthError) HRESULT {
+	proxy := e.Proxy()
+	for _, s := range e.Schemes {
+		switch strings.ToLower(s) {
+		case "basic":
+			return pick(proxy, WS_E_PROXY_REQUIRES_BASIC_AUTH, WS_E_SERVER_REQUIRES_BASIC_AUTH)
+		case "digest":
+			return pick(proxy, WS_E_PROXY_REQUIRES_DIGEST_AUTH, WS_E_SERVER_REQUIRES_DIGEST_AUTH)
+		case "ntlm":
+			return pick(proxy, WS_E_PROXY_REQUIRES_NTLM_AUTH, WS_E_SERVER_REQUIRES_NTLM_AUTH)
+		case "negotiate":
+			return pick(proxy, WS_E_PROXY_REQUIRES_NEGOTIATE_AUTH, WS_E_SERVER_REQUIRES_NEGOTIATE_AUTH)
+		}
+	}
+	return pick(proxy, WS_E_PROXY_ACCESS_DENIED, WS_E_ENDPOINT_ACCESS_DENIED)
+}
+
+func pick(cond bool, a, b HRESULT) HRESULT {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // wrapErr turns any error into an *Error, keeping an existing code and

@@ -3,10 +3,12 @@ package wws
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/wwsgo/wws/transport"
+	"github.com/wwsgo/wws/transport/soaphttp"
 )
 
 // Listener is WS_LISTENER: it listens on a URL and accepts channels.
@@ -330,10 +332,62 @@ func (l *Listener) Accept(ctx context.Context, ch *Channel) error {
 	return nil
 }
 
+// OpenHandler opens an HTTP reply listener without a socket of its own
+// (Created -> Open): it accepts the requests given to its ServeHTTP, so that
+// the endpoint can be mounted in an existing http.ServeMux or server, which
+// keeps its TLS, middleware and graceful shutdown. The channel properties of
+// SetChannelProperties apply as for Open.
+func (l *Listener) OpenHandler(ctx context.Context) error {
+	if l == nil {
+		return nilListener()
+	}
+	if l.binding != BindingHTTP {
+		return newError(WS_E_INVALID_OPERATION, nil, "open handler: %s listeners are not HTTP handlers", l.binding)
+	}
+	cfg, err := l.transportConfig()
+	if err != nil {
+		return err
+	}
+	h, err := soaphttp.NewHandlerErr(cfg)
+	if err != nil {
+		return newError(E_INVALIDARG, err, "open handler")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state != ListenerStateCreated {
+		return newError(WS_E_INVALID_OPERATION, nil, "open handler: the listener is %s", l.state)
+	}
+	if l.abortedEarly {
+		l.state = ListenerStateFaulted
+		return newError(WS_E_OPERATION_ABORTED, nil, "open handler: aborted before the open")
+	}
+	l.tl = h
+	l.state = ListenerStateOpen
+	return nil
+}
+
+// ServeHTTP makes an HTTP listener an http.Handler: each request it is
+// given becomes a channel for Accept. A listener that is not open answers
+// 503 Service Unavailable.
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	h, ok := l.tl.(http.Handler)
+	open := l.state == ListenerStateOpen
+	l.mu.Unlock()
+	if !ok || !open {
+		http.Error(w, "the endpoint is not open", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
 // acceptedURL returns the URL the client used: the net.tcp Via, or the listener's.
 func acceptedURL(conn transport.Conn, def string) string {
 	if v, ok := conn.(interface{ Via() string }); ok && v.Via() != "" {
 		return v.Via()
+	}
+	if u, ok := conn.(interface{ URL() string }); ok && u.URL() != "" {
+		return u.URL()
 	}
 	return def
 }
@@ -404,7 +458,9 @@ func (l *Listener) Abort() error {
 	if cancel != nil {
 		cancel()
 	}
-	if tl != nil {
+	if a, ok := tl.(interface{ Abort() }); ok {
+		a.Abort() // never waits, unlike Close
+	} else if tl != nil {
 		tl.Close()
 	}
 	return nil
@@ -433,10 +489,11 @@ func (l *Listener) Property(id ListenerPropertyID) (any, error) {
 	if l == nil {
 		return nil, nilListener()
 	}
-	if id >= numListenerProperties {
+	slot := id.slot()
+	if slot < 0 {
 		return nil, invalidArg("unknown listener property id %d", uint32(id))
 	}
-	info := &listenerProps[id]
+	info := &listenerProps[slot]
 	if info.bindings&(1<<l.binding) == 0 {
 		return nil, invalidArg("%s is not a property of %s listeners", id, l.binding)
 	}
@@ -455,7 +512,7 @@ func (l *Listener) Property(id ListenerPropertyID) (any, error) {
 		}
 		return l.tl, nil
 	}
-	v := l.props[id]
+	v := l.props[slot]
 	if v == nil {
 		return nil, invalidArg("%s has no value on this listener", id)
 	}
@@ -468,10 +525,11 @@ func (l *Listener) SetProperty(id ListenerPropertyID, v any) error {
 	if l == nil {
 		return nilListener()
 	}
-	if id >= numListenerProperties {
+	slot := id.slot()
+	if slot < 0 {
 		return invalidArg("unknown listener property id %d", uint32(id))
 	}
-	info := &listenerProps[id]
+	info := &listenerProps[slot]
 	if info.bindings&(1<<l.binding) == 0 {
 		return invalidArg("%s is not a property of %s listeners", id, l.binding)
 	}
@@ -482,7 +540,7 @@ func (l *Listener) SetProperty(id ListenerPropertyID, v any) error {
 		return err
 	}
 	l.mu.Lock()
-	l.props[id] = v
+	l.props[slot] = v
 	l.mu.Unlock()
 	return nil
 }

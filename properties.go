@@ -1,7 +1,9 @@
 package wws
 
 import (
+	"crypto/tls"
 	"fmt"
+	"net/http"
 	"reflect"
 	"time"
 )
@@ -63,9 +65,39 @@ const (
 	ChannelPropertyHTTPServerSPN                   ChannelPropertyID = 47 // string (read-only)
 	ChannelPropertyHTTPProxySPN                    ChannelPropertyID = 48 // string (read-only)
 	ChannelPropertyMaxHTTPRequestHeadersBufferSize ChannelPropertyID = 49 // uint32, 65536
-
-	numChannelProperties = 50
 )
+
+// Channel properties of wws beyond WWSAPI's (ids from 0x1000, so that they
+// never collide with webservices.h's).
+const (
+	// ChannelPropertyHTTPClient is the *http.Client an HTTP request
+	// channel sends with (its own transport, TLS and proxy settings apply;
+	// the TLS and proxy properties do not).
+	ChannelPropertyHTTPClient ChannelPropertyID = 0x1000
+	// ChannelPropertyTLSConfig is the *tls.Config of https request
+	// channels: roots to trust (a certificate pool), client certificates.
+	ChannelPropertyTLSConfig ChannelPropertyID = 0x1001
+)
+
+// Property storage slots: WWSAPI's ids are their own slots; the wws
+// extensions follow them.
+const (
+	numWWSAPIChannelProperties = 50
+	slotHTTPClient             = 50
+	slotTLSConfig              = 51
+	numChannelProperties       = 52
+)
+
+// slot returns where the property is stored, or -1 for an unknown id.
+func (id ChannelPropertyID) slot() int {
+	switch {
+	case id < numWWSAPIChannelProperties:
+		return int(id)
+	case id >= 0x1000 && id < 0x1000+numChannelProperties-numWWSAPIChannelProperties:
+		return numWWSAPIChannelProperties + int(id-0x1000)
+	}
+	return -1
+}
 
 // ListenerPropertyID is WS_LISTENER_PROPERTY_ID.
 type ListenerPropertyID uint32
@@ -89,9 +121,41 @@ const (
 	ListenerPropertyCustomListenerParameters    ListenerPropertyID = 14 // any
 	ListenerPropertyCustomListenerInstance      ListenerPropertyID = 15 // any (read-only)
 	ListenerPropertyDisallowedUserAgent         ListenerPropertyID = 16 // []string, {"Mozilla"}
-
-	numListenerProperties = 17
 )
+
+// Listener properties of wws beyond WWSAPI's.
+const (
+	// ListenerPropertyTLSConfig is the *tls.Config an https listener serves
+	// with: its certificate, and client certificate requirements.
+	ListenerPropertyTLSConfig ListenerPropertyID = 0x1000
+)
+
+const (
+	numWWSAPIListenerProperties = 17
+	slotListenerTLSConfig       = 17
+	numListenerProperties       = 18
+)
+
+// slot returns where the property is stored, or -1 for an unknown id.
+func (id ListenerPropertyID) slot() int {
+	switch {
+	case id < numWWSAPIListenerProperties:
+		return int(id)
+	case id >= 0x1000 && id < 0x1000+numListenerProperties-numWWSAPIListenerProperties:
+		return numWWSAPIListenerProperties + int(id-0x1000)
+	}
+	return -1
+}
+
+// HTTPMessageMapping is WS_HTTP_MESSAGE_MAPPING: which HTTP headers travel
+// to and from a message's HTTPHeader. RequestHeaders names the request
+// headers (sent by a request channel, received by a reply channel),
+// ResponseHeaders the response headers. A nil list maps every header (the
+// default); an empty one maps none.
+type HTTPMessageMapping struct {
+	RequestHeaders  []string
+	ResponseHeaders []string
+}
 
 // HTTPProxy is WS_CUSTOM_HTTP_PROXY.
 type HTTPProxy struct {
@@ -192,6 +256,8 @@ var channelProps = [numChannelProperties]propInfo{
 	ChannelPropertyHTTPServerSPN:                   {"HTTPServerSPN", tString, getOnly, bHTTP, true, nil},
 	ChannelPropertyHTTPProxySPN:                    {"HTTPProxySPN", tString, getOnly, bHTTP, true, nil},
 	ChannelPropertyMaxHTTPRequestHeadersBufferSize: {"MaxHTTPRequestHeadersBufferSize", tUint32, setCreate, bHTTP, false, constant(uint32(65536))},
+	slotHTTPClient:                                 {"HTTPClient", reflect.TypeFor[*http.Client](), setCreate, bHTTP, false, nil},
+	slotTLSConfig:                                  {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, false, nil},
 }
 
 // defaultEncoding is WWSAPI's per-binding default encoding.
@@ -204,8 +270,8 @@ func defaultEncoding(b ChannelBinding, t ChannelType) any {
 }
 
 func (id ChannelPropertyID) String() string {
-	if id < numChannelProperties {
-		return "ChannelProperty" + channelProps[id].name
+	if i := id.slot(); i >= 0 {
+		return "ChannelProperty" + channelProps[i].name
 	}
 	return fmt.Sprintf("ChannelPropertyID(%d)", uint32(id))
 }
@@ -236,11 +302,12 @@ var listenerProps = [numListenerProperties]listenerPropInfo{
 	ListenerPropertyCustomListenerParameters:    {"CustomListenerParameters", tAny, setCreate, bCustom, nil},
 	ListenerPropertyCustomListenerInstance:      {"CustomListenerInstance", tAny, getOnly, bCustom, nil},
 	ListenerPropertyDisallowedUserAgent:         {"DisallowedUserAgent", reflect.TypeFor[[]string](), setCreate, bHTTP, []string{"Mozilla"}},
+	slotListenerTLSConfig:                       {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, nil},
 }
 
 func (id ListenerPropertyID) String() string {
-	if id < numListenerProperties {
-		return "ListenerProperty" + listenerProps[id].name
+	if i := id.slot(); i >= 0 {
+		return "ListenerProperty" + listenerProps[i].name
 	}
 	return fmt.Sprintf("ListenerPropertyID(%d)", uint32(id))
 }
@@ -270,10 +337,11 @@ type channelPropertyValues struct {
 func newChannelProperties(b ChannelBinding, t ChannelType, props []ChannelProperty) (*channelPropertyValues, error) {
 	pv := &channelPropertyValues{}
 	for _, p := range props {
-		if p.ID >= numChannelProperties {
+		i := p.ID.slot()
+		if i < 0 {
 			return nil, invalidArg("unknown channel property id %d", uint32(p.ID))
 		}
-		info := &channelProps[p.ID]
+		info := &channelProps[i]
 		if info.bindings&(1<<b) == 0 {
 			return nil, invalidArg("%s is not a property of %s channels", p.ID, b)
 		}
@@ -289,12 +357,12 @@ func newChannelProperties(b ChannelBinding, t ChannelType, props []ChannelProper
 		if err := checkChannelValue(b, t, p.ID, p.Value); err != nil {
 			return nil, err
 		}
-		pv.v[p.ID] = p.Value
+		pv.v[i] = p.Value
 	}
-	for id := ChannelPropertyID(0); id < numChannelProperties; id++ {
-		info := &channelProps[id]
-		if pv.v[id] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
-			pv.v[id] = info.def(b, t)
+	for i := range channelProps {
+		info := &channelProps[i]
+		if pv.v[i] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
+			pv.v[i] = info.def(b, t)
 		}
 	}
 	// With timeouts disabled, every timeout not given explicitly is infinite.
@@ -386,10 +454,11 @@ type ListenerProperty struct {
 func newListenerProperties(b ChannelBinding, props []ListenerProperty) ([numListenerProperties]any, error) {
 	var v [numListenerProperties]any
 	for _, p := range props {
-		if p.ID >= numListenerProperties {
+		i := p.ID.slot()
+		if i < 0 {
 			return v, invalidArg("unknown listener property id %d", uint32(p.ID))
 		}
-		info := &listenerProps[p.ID]
+		info := &listenerProps[i]
 		if info.bindings&(1<<b) == 0 {
 			return v, invalidArg("%s is not a property of %s listeners", p.ID, b)
 		}
@@ -399,12 +468,12 @@ func newListenerProperties(b ChannelBinding, props []ListenerProperty) ([numList
 		if err := checkValue(info.name, info.typ, p.Value); err != nil {
 			return v, err
 		}
-		v[p.ID] = p.Value
+		v[i] = p.Value
 	}
-	for id := ListenerPropertyID(0); id < numListenerProperties; id++ {
-		info := &listenerProps[id]
-		if v[id] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
-			v[id] = info.def
+	for i := range listenerProps {
+		info := &listenerProps[i]
+		if v[i] == nil && info.def != nil && info.bindings&(1<<b) != 0 {
+			v[i] = info.def
 		}
 	}
 	return v, nil

@@ -99,6 +99,10 @@ func (l *Listener) Accept(ctx context.Context) (transport.Conn, error) { return 
 // Addr returns the address listened on.
 func (l *Listener) Addr() net.Addr { return l.port.ln.Addr() }
 
+// ServeHTTP serves a request as if it had arrived on the listener's port,
+// so that the endpoint can also be mounted in another server.
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.h.ServeHTTP(w, r) }
+
 // URL returns the URL the listener was opened with.
 func (l *Listener) URL() string { return l.url }
 

@@ -1,0 +1,542 @@
+package wws
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// test_WsOpenChannel: HTTP channels open without I/O.
+func TestWineOpenChannelHTTP(t *testing.T) {
+	ctx := testCtx(t)
+	ch, err := NewChannel(ChannelTypeRequest, BindingHTTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Close(ctx); err != nil {
+		t.Fatalf("close in Created: %v", err)
+	}
+	ch, _ = NewChannel(ChannelTypeRequest, BindingHTTP)
+	mustCode(t, ch.Open(ctx, ""), E_INVALIDARG)
+	var nilCh *Channel
+	mustCode(t, nilCh.Open(ctx, "http://localhost"), E_INVALIDARG)
+	if err := ch.Open(ctx, "http://localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if ch.State() != ChannelStateOpen {
+		t.Fatalf("state %v", ch.State())
+	}
+	mustCode(t, ch.Open(ctx, "http://localhost"), WS_E_INVALID_OPERATION)
+	if err := ch.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ch.State() != ChannelStateClosed {
+		t.Fatalf("state %v", ch.State())
+	}
+	if err := ch.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, nilCh.Close(ctx), E_INVALIDARG)
+}
+
+// test_WsResetChannel
+func TestWineResetChannelHTTP(t *testing.T) {
+	ctx := testCtx(t)
+	ch, _ := NewChannel(ChannelTypeRequest, BindingHTTP)
+	if err := ch.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.SetProperty(ChannelPropertyResolveTimeout, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Open(ctx, "http://localhost"); err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, ch.Reset(), WS_E_INVALID_OPERATION)
+	ch.Close(ctx)
+	if err := ch.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if ch.State() != ChannelStateCreated {
+		t.Fatalf("state %v", ch.State())
+	}
+	if v, _ := ch.Property(ChannelPropertyChannelType); v != ChannelTypeRequest {
+		t.Fatalf("channel type %v", v)
+	}
+	if v, _ := ch.Property(ChannelPropertyResolveTimeout); v != 5*time.Second {
+		t.Fatalf("resolve timeout %v after reset", v)
+	}
+}
+
+// rawHTTPServer is Wine's proxy.c server: it reads one request, records it,
+// and answers with status, a mapped header and body.
+func rawHTTPServer(t *testing.T, status string, body string) (url string, got <-chan string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	c := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(conn)
+		var head strings.Builder
+		length := 0
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(line)
+			if line == "\r\n" {
+				break
+			}
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Content-Length") {
+				length, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+			if strings.HasPrefix(strings.ToLower(line), "expect:") {
+				conn.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+			}
+		}
+		b := make([]byte, length)
+		io.ReadFull(br, b)
+		c <- head.String() + string(b)
+		fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: text/xml; charset=utf-8\r\nConnection: close\r\nMappedResponseHeader: value\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
+	}()
+	return "http://" + ln.Addr().String(), c
+}
+
+func soap11Channel(t *testing.T, url string, props ...ChannelProperty) *Channel {
+	t.Helper()
+	props = append([]ChannelProperty{
+		{ChannelPropertyEnvelopeVersion, EnvelopeSOAP11},
+		{ChannelPropertyAddressingVersion, AddressingTransport},
+	}, props...)
+	ch, err := NewChannel(ChannelTypeRequest, BindingHTTP, props...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Open(testCtx(t), url); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// proxy.c test_WsSendMessage and test_WsReceiveMessage: the exact SOAP 1.1
+// request, and a reply read from the response.
+func TestWineProxySendReceive(t *testing.T) {
+	ctx := testCtx(t)
+	reply := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><resp_test1 xmlns="ns">-2</resp_test1></s:Body></s:Envelope>`
+	url, got := rawHTTPServer(t, "200 OK", reply)
+	ch := soap11Channel(t, url, ChannelProperty{ChannelPropertyHTTPMessageMapping, HTTPMessageMapping{ResponseHeaders: []string{"MappedResponseHeader"}}})
+	mustCode(t, ch.Send(ctx, nil), E_INVALIDARG)
+	req := ch.NewMessage()
+	req.SetAction("req_test1")
+	req.SetBody(int32Body("req_test1", -1))
+	resp, err := ch.Request(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := <-got
+	wantBody := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><req_test1 xmlns="ns">-1</req_test1></s:Body></s:Envelope>`
+	if !strings.HasSuffix(request, "\r\n\r\n"+wantBody) {
+		t.Errorf("request body:\n%s\nwant\n%s", request, wantBody)
+	}
+	for _, h := range []string{"POST / HTTP/1.1\r\n", "Content-Type: text/xml; charset=utf-8\r\n", "Soapaction: \"req_test1\"\r\n"} {
+		if !strings.Contains(http.CanonicalHeaderKey(request), http.CanonicalHeaderKey(h)) && !strings.Contains(request, h) {
+			t.Errorf("request lacks %q:\n%s", h, request)
+		}
+	}
+	if v := readInt32Body(t, resp, "resp_test1"); v != -2 {
+		t.Errorf("value %d", v)
+	}
+	if resp.HTTPHeader.Get("MappedResponseHeader") != "value" {
+		t.Errorf("mapped response header %q", resp.HTTPHeader)
+	}
+	ch.Close(ctx)
+}
+
+// proxy.c's fault case: a SOAP 1.1 fault in a 500 response surfaces as
+// WS_E_ENDPOINT_FAULT_RECEIVED with its code, reason and detail.
+func TestWineProxyFault(t *testing.T) {
+	ctx := testCtx(t)
+	fault := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>` +
+		`<faultcode>s:Client</faultcode><faultstring>OLS Exception</faultstring>` +
+		`<detail><ServerFault xmlns="http://schemas.microsoft.com/office/licensingservice/2014/09/" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ErrorCode>1030</ErrorCode></ServerFault></detail>` +
+		`</s:Fault></s:Body></s:Envelope>`
+	url, _ := rawHTTPServer(t, "500 Internal Server Error", fault)
+	ch := soap11Channel(t, url)
+	req := ch.NewMessage()
+	req.SetAction("req_test1")
+	req.SetBody(int32Body("req_test1", -1))
+	_, err := ch.Request(ctx, req)
+	mustCode(t, err, WS_E_ENDPOINT_FAULT_RECEIVED)
+	var e *Error
+	if !errors.As(err, &e) || e.Fault == nil {
+		t.Fatalf("no fault in %v", err)
+	}
+	if e.Fault.Code.Local != "Sender" || e.Fault.ReasonText() != "OLS Exception" || !strings.Contains(string(e.Fault.Detail), "<ErrorCode>1030</ErrorCode>") {
+		t.Errorf("fault %+v detail %s", e.Fault, e.Fault.Detail)
+	}
+	ch.Close(ctx)
+}
+
+// httpStatusServer answers every request with a status and headers.
+func TestHTTPStatusCodes(t *testing.T) {
+	ctx := testCtx(t)
+	for _, tc := range []struct {
+		status int
+		header string
+		code   HRESULT
+	}{
+		{404, "", WS_E_ENDPOINT_NOT_FOUND},
+		{503, "", WS_E_ENDPOINT_TOO_BUSY},
+		{401, "Basic realm=x", WS_E_SERVER_REQUIRES_BASIC_AUTH},
+		{401, "Digest realm=x", WS_E_SERVER_REQUIRES_DIGEST_AUTH},
+		{401, "NTLM", WS_E_SERVER_REQUIRES_NTLM_AUTH},
+		{401, "Negotiate", WS_E_SERVER_REQUIRES_NEGOTIATE_AUTH},
+		{407, "Basic realm=x", WS_E_PROXY_REQUIRES_BASIC_AUTH},
+		{413, "", WS_E_QUOTA_EXCEEDED},
+		{200, "wrong content type", WS_E_INVALID_FORMAT},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if tc.header == "wrong content type" {
+				w.Header().Set("Content-Type", "text/html")
+				w.Write([]byte("<html>nope</html>"))
+				return
+			}
+			if tc.status == 407 {
+				w.Header().Set("Proxy-Authenticate", tc.header)
+			} else if tc.header != "" {
+				w.Header().Set("WWW-Authenticate", tc.header)
+			}
+			w.WriteHeader(tc.status)
+		}))
+		ch, _ := NewChannel(ChannelTypeRequest, BindingHTTP)
+		ch.Open(ctx, srv.URL)
+		req := ch.NewMessage()
+		req.SetAction("urn:a")
+		_, err := ch.Request(ctx, req)
+		if HResult(err) != tc.code {
+			t.Errorf("status %d %q: %v, want %v", tc.status, tc.header, err, tc.code)
+		}
+		ch.Close(ctx)
+		srv.Close()
+	}
+}
+
+// httpEcho serves an echo on a reply listener until the returned stop runs.
+func httpEcho(t *testing.T, l *Listener) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			ch, err := l.AcceptChannel(ctx)
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer ch.Close(context.Background())
+				m, err := ch.Receive(ctx)
+				if err != nil {
+					return
+				}
+				if _, err := ch.Receive(ctx); HResult(err) != WS_S_END {
+					t.Errorf("second receive on a reply channel: %v, want WS_S_END", err)
+				}
+				switch m.Action() {
+				case "urn:oneway":
+					return // closing without a reply answers 202
+				case "urn:fail":
+					ch.SendFault(ctx, m, errors.New("it failed"))
+					return
+				}
+				body, _ := m.BodyXML()
+				r := ch.NewMessage()
+				r.SetAction(m.Action() + "Response")
+				r.SetBodyXML(body)
+				if err := ch.Reply(ctx, m, r); err != nil {
+					t.Errorf("reply: %v", err)
+				}
+				mustCode(t, ch.Reply(ctx, m, ch.NewMessage()), WS_E_INVALID_OPERATION)
+			}()
+		}
+	}()
+	return func() { cancel(); l.Close(context.Background()); wg.Wait() }
+}
+
+// TestHTTPCombinations: request/reply, one-way and faults over HTTP for
+// every envelope and addressing version, text and binary.
+func TestHTTPCombinations(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := testCtx(t)
+	for _, env := range []EnvelopeVersion{EnvelopeSOAP11, EnvelopeSOAP12} {
+		for _, addr := range []AddressingVersion{Addressing09, Addressing10, AddressingTransport} {
+			for _, enc := range []Encoding{EncodingUTF8, EncodingUTF16LE, EncodingBinary} {
+				if enc == EncodingBinary && (env != EnvelopeSOAP12 || addr == AddressingTransport) {
+					continue
+				}
+				name := fmt.Sprintf("%v/%v/%v", env, addr, enc)
+				t.Run(name, func(t *testing.T) {
+					props := []ChannelProperty{{ChannelPropertyEnvelopeVersion, env}, {ChannelPropertyAddressingVersion, addr}, {ChannelPropertyEncoding, enc}}
+					url := fmt.Sprintf("http://127.0.0.1:%d/svc", freePort(t))
+					l, err := NewListener(ChannelTypeReply, BindingHTTP)
+					if err != nil {
+						t.Fatal(err)
+					}
+					l.SetChannelProperties(props...)
+					if err := l.Open(ctx, url); err != nil {
+						t.Fatal(err)
+					}
+					stop := httpEcho(t, l)
+					defer stop()
+					ch, err := NewChannel(ChannelTypeRequest, BindingHTTP, props...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer ch.Close(ctx)
+					if err := ch.Open(ctx, url); err != nil {
+						t.Fatal(err)
+					}
+					for i := 0; i < 3; i++ {
+						req := ch.NewMessage()
+						req.SetAction("urn:echo")
+						body := fmt.Sprintf(`<e xmlns="urn:t">日本 %d &amp;</e>`, i)
+						req.SetBodyXML([]byte(body))
+						reply, err := ch.Request(ctx, req)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got, _ := reply.BodyXML()
+						if string(got) != body {
+							t.Fatalf("reply %s", got)
+						}
+						if addr != AddressingTransport && (reply.Action() != "urn:echoResponse" || reply.RelatesTo() != req.MessageID()) {
+							t.Fatalf("action %q relates %q", reply.Action(), reply.RelatesTo())
+						}
+					}
+					ow := ch.NewMessage()
+					ow.SetAction("urn:oneway")
+					if err := ch.Send(ctx, ow); err != nil {
+						t.Fatalf("one-way: %v", err)
+					}
+					f := ch.NewMessage()
+					f.SetAction("urn:fail")
+					_, err = ch.Request(ctx, f)
+					var e *Error
+					if HResult(err) != WS_E_ENDPOINT_FAULT_RECEIVED || !errors.As(err, &e) || e.Fault.ReasonText() != "it failed" {
+						t.Fatalf("fault: %v", err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHTTPMountedHandler mounts a listener on a user's ServeMux beside an
+// ordinary handler.
+func TestHTTPMountedHandler(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := testCtx(t)
+	l, err := NewListener(ChannelTypeReply, BindingHTTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.OpenHandler(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/soap", l)
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	stop := httpEcho(t, l)
+	defer stop()
+	resp, err := http.Get(srv.URL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" {
+		t.Fatalf("ordinary handler: %q", b)
+	}
+	ch, _ := NewChannel(ChannelTypeRequest, BindingHTTP)
+	defer ch.Close(ctx)
+	ch.Open(ctx, srv.URL+"/soap")
+	req := ch.NewMessage()
+	req.SetAction("urn:mounted")
+	req.SetBodyXML([]byte(`<m>1</m>`))
+	reply, err := ch.Request(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := reply.BodyXML(); string(body) != `<m>1</m>` {
+		t.Fatalf("reply %s", body)
+	}
+	srv.CloseClientConnections()
+}
+
+// TestHTTPRequestSizeLimit: a request over the reply channel's message size
+// is refused with 413 before its body is read.
+func TestHTTPRequestSizeLimit(t *testing.T) {
+	ctx := testCtx(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d/small", freePort(t))
+	l, _ := NewListener(ChannelTypeReply, BindingHTTP)
+	l.SetChannelProperties(ChannelProperty{ChannelPropertyMaxBufferedMessageSize, uint32(1024)})
+	if err := l.Open(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	stop := httpEcho(t, l)
+	defer stop()
+	ch, _ := NewChannel(ChannelTypeRequest, BindingHTTP, ChannelProperty{ChannelPropertyMaxBufferedMessageSize, uint32(1 << 20)})
+	defer ch.Close(ctx)
+	ch.Open(ctx, url)
+	req := ch.NewMessage()
+	req.SetAction("urn:big")
+	req.SetBodyXML([]byte("<big>" + strings.Repeat("x", 4096) + "</big>"))
+	_, err := ch.Request(ctx, req)
+	mustCode(t, err, WS_E_QUOTA_EXCEEDED)
+}
+
+// TestAbortHTTP aborts HTTP channels where WWSAPI cannot: a reply channel
+// Accepting, a reply channel Open mid-request (the client sees its
+// connection cut), and a request channel with a request in flight.
+func TestAbortHTTP(t *testing.T) {
+	ctx := context.Background()
+	newListener := func(t *testing.T) (*Listener, string) {
+		url := fmt.Sprintf("http://127.0.0.1:%d/abort", freePort(t))
+		l, _ := NewListener(ChannelTypeReply, BindingHTTP)
+		if err := l.Open(ctx, url); err != nil {
+			t.Fatal(err)
+		}
+		return l, url
+	}
+	t.Run("Accepting/accept", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		l, _ := newListener(t)
+		defer l.Close(ctx)
+		ch, _ := l.NewChannel()
+		done := pendingOp(t, func() error { return l.Accept(ctx, ch) })
+		expectAborted(t, ch.Abort, done)
+		if ch.State() != ChannelStateFaulted {
+			t.Errorf("state %v", ch.State())
+		}
+		ch.Close(ctx)
+	})
+	t.Run("Accepting/accept (listener aborted)", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		l, _ := newListener(t)
+		defer l.Close(ctx)
+		ch, _ := l.NewChannel()
+		done := pendingOp(t, func() error { return l.Accept(ctx, ch) })
+		expectAborted(t, l.Abort, done)
+		ch.Close(ctx)
+	})
+	// A reply channel holding a request; the client waits for the reply.
+	replyFixture := func(t *testing.T) (srv *Channel, clientErr <-chan error, cleanup func()) {
+		l, url := newListener(t)
+		accepted := make(chan *Channel, 1)
+		go func() {
+			ch, err := l.AcceptChannel(ctx)
+			if err == nil {
+				accepted <- ch
+			}
+		}()
+		client, _ := NewChannel(ChannelTypeRequest, BindingHTTP)
+		client.Open(ctx, url)
+		errc := make(chan error, 1)
+		go func() {
+			req := client.NewMessage()
+			req.SetAction("urn:slow")
+			_, err := client.Request(ctx, req)
+			errc <- err
+		}()
+		srv = <-accepted
+		return srv, errc, func() { client.Close(ctx); srv.Close(ctx); l.Close(ctx) }
+	}
+	t.Run("Open/reply channel mid-request", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv, clientErr, cleanup := replyFixture(t)
+		defer cleanup()
+		if _, err := srv.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err := srv.Receive(ctx) // a reply channel's second receive ends at once
+		mustCode(t, err, WS_S_END)
+		srv.Abort()
+		if srv.State() != ChannelStateFaulted {
+			t.Errorf("state %v", srv.State())
+		}
+		select {
+		case err := <-clientErr:
+			if HResult(err) == S_OK || HResult(err) == WS_E_ENDPOINT_FAULT_RECEIVED {
+				t.Errorf("client got %v; want its connection cut", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the client was not cut off")
+		}
+		mustCode(t, srv.Send(ctx, srv.NewMessage()), WS_E_OBJECT_FAULTED)
+	})
+	t.Run("Open/reply channel send pending", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv, _, cleanup := replyFixture(t)
+		defer cleanup()
+		m, err := srv.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = m
+		srv.Abort()
+		mustCode(t, srv.Reply(ctx, m, srv.NewMessage()), WS_E_OBJECT_FAULTED)
+	})
+	t.Run("Open/request in flight", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		l, url := newListener(t)
+		defer l.Close(ctx)
+		hold := make(chan *Channel, 1)
+		go func() {
+			if ch, err := l.AcceptChannel(ctx); err == nil {
+				ch.Receive(ctx)
+				hold <- ch // never replies
+			}
+		}()
+		client, _ := NewChannel(ChannelTypeRequest, BindingHTTP)
+		client.Open(ctx, url)
+		done := pendingOp(t, func() error {
+			req := client.NewMessage()
+			req.SetAction("urn:never")
+			_, err := client.Request(ctx, req)
+			return err
+		})
+		expectAborted(t, client.Abort, done)
+		if client.State() != ChannelStateFaulted {
+			t.Errorf("state %v", client.State())
+		}
+		client.Close(ctx)
+		(<-hold).Abort()
+	})
+}
