@@ -50,7 +50,7 @@ func call(t *testing.T, ctx context.Context, ch *wws.Channel, op, params string)
 	if err != nil {
 		return "", err
 	}
-	if want := peersvc.Action(op) + "Response"; reply.Action() != want {
+	if want := peersvc.Action(op) + "Response"; reply.AddressingVersion() != wws.AddressingTransport && reply.Action() != want {
 		t.Errorf("%s: reply action %q, want %q", op, reply.Action(), want)
 	}
 	body, err := reply.BodyXML()
@@ -200,7 +200,11 @@ func TestClientToMonoNetTCP(t *testing.T) {
 // serveWWS serves the peer contract on url with the channel API.
 func serveWWS(t *testing.T, url string, props ...wws.ChannelProperty) *peersvc.Service {
 	ctx, cancel := context.WithCancel(context.Background())
-	l, err := wws.NewListener(wws.ChannelTypeDuplexSession, wws.BindingTCP)
+	typ, binding := wws.ChannelTypeDuplexSession, wws.BindingTCP
+	if strings.HasPrefix(url, "http") {
+		typ, binding = wws.ChannelTypeReply, wws.BindingHTTP
+	}
+	l, err := wws.NewListener(typ, binding)
 	if err != nil {
 		t.Fatal(err)
 	}

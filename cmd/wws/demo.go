@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +82,10 @@ func (d *demoRun) run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hport, err := freeTCPPort()
+	if err != nil {
+		return err
+	}
 	bindings := []struct {
 		name string
 		url  string
@@ -88,6 +93,10 @@ func (d *demoRun) run(ctx context.Context, stderr io.Writer) error {
 	}{
 		{"net.tcp binary", fmt.Sprintf("net.tcp://127.0.0.1:%d/", port), wireFlags{soap: "1.2", addressing: "1.0"}},
 		{"net.tcp text SOAP 1.2", fmt.Sprintf("net.tcp://127.0.0.1:%d/text/", port), wireFlags{soap: "1.2", addressing: "1.0", encoding: "text"}},
+		{"net.pipe binary", fmt.Sprintf("net.pipe://localhost/wws-demo-%d/", os.Getpid()), wireFlags{soap: "1.2", addressing: "1.0"}},
+		{"HTTP SOAP 1.1 (BasicHttpBinding)", fmt.Sprintf("http://127.0.0.1:%d/basic/", hport), wireFlags{soap: "1.1", addressing: "none"}},
+		{"HTTP SOAP 1.2 + WS-Addressing 1.0 (WSHttpBinding)", fmt.Sprintf("http://127.0.0.1:%d/ws/", hport), wireFlags{soap: "1.2", addressing: "1.0"}},
+		{"HTTP binary", fmt.Sprintf("http://127.0.0.1:%d/bin/", hport), wireFlags{soap: "1.2", addressing: "1.0", encoding: "binary"}},
 	}
 	for _, b := range bindings {
 		fmt.Fprintf(d.out, "== %s: serving %s\n", b.name, b.url)
@@ -100,7 +109,9 @@ func (d *demoRun) run(ctx context.Context, stderr io.Writer) error {
 		d.calculator(ctx, b.url, &b.wf)
 		echoURL := strings.TrimSuffix(b.url, "/") + "/echo"
 		d.echo(ctx, echoURL, &b.wf)
-		d.abort(ctx, echoURL, &b.wf)
+		if !strings.HasPrefix(b.url, "http") {
+			d.abort(ctx, echoURL, &b.wf)
+		}
 		srv.stop()
 		logMu.Lock()
 		n := strings.Count(logs.String(), "\n")

@@ -77,7 +77,11 @@ func serveChannel(ctx context.Context, ch *wws.Channel, url string, h Handler, l
 			log(url, req.Action())
 		}
 		reply, herr := h(req, ch.NewMessage)
-		oneWay := req.MessageID() == "" && req.AddressingVersion() != wws.AddressingTransport
+		// A reply channel answers whatever the handler answers (Mono's
+		// clients send no addressing headers at all with WS-Addressing
+		// 2004/08); on other channels a message without a MessageID is
+		// one-way.
+		oneWay := ch.Type() != wws.ChannelTypeReply && req.MessageID() == ""
 		switch {
 		case oneWay:
 		case herr != nil:
