@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/wwsgo/wws"
+)
+
+// echoHandler is the one server both HTTP clients call: a SOAP 1.1
+// endpoint answering each request with its own envelope.
+func echoHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.Write(b)
+	})
+}
+
+// The gowsdl-style client: what github.com/hooklift/gowsdl's soap package
+// does (the module proxy here does not serve it), encoding/xml and net/http.
+type soapEnvelope struct {
+	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
+	Body    soapBody
+}
+
+type soapBody struct {
+	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
+	Content any      `xml:",omitempty"`
+}
+
+type echoRequest struct {
+	XMLName xml.Name `xml:"urn:bench Echo"`
+	Text    string   `xml:"text"`
+}
+
+type echoResponseEnvelope struct {
+	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
+	Body    struct {
+		Echo echoRequest
+	} `xml:"Body"`
+}
+
+func gowsdlCall(ctx context.Context, client *http.Client, url string) error {
+	var buf bytes.Buffer
+	enc := xml.NewEncoder(&buf)
+	if err := enc.Encode(soapEnvelope{Body: soapBody{Content: echoRequest{Text: string(make128())}}}); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", url, &buf)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=\"utf-8\"")
+	req.Header.Set("SOAPAction", `"urn:bench:Echo"`)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var out echoResponseEnvelope
+	if err := xml.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return err
+	}
+	if len(out.Body.Echo.Text) != len(make128()) {
+		return fmt.Errorf("echo of %d bytes", len(out.Body.Echo.Text))
+	}
+	return nil
+}
+
+// BenchmarkHTTPRequestReply is F9: SOAP 1.1 request/reply over HTTP, a wws
+// request channel beside a gowsdl-style encoding/xml client, against the
+// same net/http server.
+func BenchmarkHTTPRequestReply(b *testing.B) {
+	srv := httptest.NewServer(echoHandler())
+	defer srv.Close()
+	ctx := context.Background()
+	b.Run("impl=wws", func(b *testing.B) {
+		runCallers(b, 1, func() (func() error, func(), error) {
+			ch, err := wws.Dial(ctx, srv.URL,
+				wws.ChannelProperty{ID: wws.ChannelPropertyEnvelopeVersion, Value: wws.EnvelopeSOAP11},
+				wws.ChannelProperty{ID: wws.ChannelPropertyAddressingVersion, Value: wws.AddressingTransport})
+			if err != nil {
+				return nil, nil, err
+			}
+			return func() error { return WWSCall(ctx, ch) }, func() { ch.Close(ctx) }, nil
+		})
+	})
+	b.Run("impl=gowsdl-style", func(b *testing.B) {
+		client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		runCallers(b, 1, func() (func() error, func(), error) {
+			return func() error { return gowsdlCall(ctx, client, srv.URL) }, func() { client.CloseIdleConnections() }, nil
+		})
+	})
+}
