@@ -265,7 +265,13 @@ func (r *Reader) readElement(t byte, start int) error {
 	if r.scope.Len() > r.q.MaxNamespaces {
 		return r.quotaErr(start, "more than %d namespace declarations in scope", r.q.MaxNamespaces)
 	}
-	r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns, mark: mark})
+	if n := len(r.stack); n < cap(r.stack) {
+		r.stack = r.stack[:n+1]
+		e := &r.stack[n]
+		e.prefix, e.local, e.ns, e.mark = prefix, local, ns, mark
+	} else {
+		r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns, mark: mark})
+	}
 	r.setElement(xmlnode.KindStartElement, prefix, local, ns, attrs)
 	return nil
 }
@@ -380,20 +386,22 @@ func (r *Reader) take(start, n int, text bool) ([]byte, error) {
 	return b, nil
 }
 
-// validUTF8 checks b, eight ASCII bytes at a time while it can.
+// validUTF8 checks b: ASCII is recognised eight bytes at a time with one
+// test per block, anything else goes to utf8.Valid.
 func validUTF8(b []byte) bool {
+	var or uint64
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
-			return utf8.Valid(b[i:])
-		}
+		or |= binary.LittleEndian.Uint64(b[i:])
 	}
+	var tail byte
 	for ; i < len(b); i++ {
-		if b[i] >= 0x80 {
-			return utf8.Valid(b[i:])
-		}
+		tail |= b[i]
 	}
-	return true
+	if or&0x8080808080808080 == 0 && tail < 0x80 {
+		return true
+	}
+	return utf8.Valid(b)
 }
 
 // readDictString reads a DictionaryString: a MultiByteInt31 id, even for the

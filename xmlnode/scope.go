@@ -22,6 +22,10 @@ type Scope struct {
 	// use) for the current gen.
 	gen   uint32
 	cache [27]cachedNS
+	// other remembers the last lookup of a longer prefix (WCF's d4p1 and
+	// the like), in its own small buffer.
+	other       cachedNS
+	otherPrefix []byte
 }
 
 type cachedNS struct {
@@ -142,9 +146,17 @@ func (s *Scope) Lookup(prefix []byte) ([]byte, bool) {
 	if slot >= 0 && s.gen != 0 && s.cache[slot].gen == s.gen {
 		return s.cache[slot].ns, s.cache[slot].ok
 	}
+	if slot < 0 && s.gen != 0 && s.other.gen == s.gen && bytes.Equal(s.otherPrefix, prefix) {
+		return s.other.ns, s.other.ok
+	}
 	ns, ok := s.lookup(prefix)
-	if slot >= 0 && s.gen != 0 {
-		s.cache[slot] = cachedNS{gen: s.gen, ns: ns, ok: ok}
+	if s.gen != 0 {
+		if slot >= 0 {
+			s.cache[slot] = cachedNS{gen: s.gen, ns: ns, ok: ok}
+		} else {
+			s.otherPrefix = append(s.otherPrefix[:0], prefix...)
+			s.other = cachedNS{gen: s.gen, ns: ns, ok: ok}
+		}
 	}
 	return ns, ok
 }
