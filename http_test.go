@@ -3,9 +3,16 @@ package wws
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -539,4 +546,115 @@ func TestAbortHTTP(t *testing.T) {
 		client.Close(ctx)
 		(<-hold).Abort()
 	})
+}
+
+// testCert returns a TLS server certificate for 127.0.0.1 and a pool
+// trusting it.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "wws test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// TestHTTPS: a reply listener serving https with its certificate, a request
+// channel trusting it through a supplied pool; without the pool the
+// certificate is refused.
+func TestHTTPS(t *testing.T) {
+	ctx := testCtx(t)
+	cert, pool := testCert(t)
+	url := fmt.Sprintf("https://127.0.0.1:%d/secure", freePort(t))
+	l, err := NewListener(ChannelTypeReply, BindingHTTP, ListenerProperty{ListenerPropertyTLSConfig, &tls.Config{Certificates: []tls.Certificate{cert}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Open(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	stop := httpEcho(t, l)
+	defer stop()
+	ch, err := Dial(ctx, url, ChannelProperty{ChannelPropertyTLSConfig, &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close(ctx)
+	req := ch.NewMessage()
+	req.SetAction("urn:s")
+	req.SetBodyXML([]byte(`<secret>1</secret>`))
+	reply, err := ch.Request(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := reply.BodyXML(); string(b) != `<secret>1</secret>` {
+		t.Fatalf("reply %s", b)
+	}
+	untrusting, _ := Dial(ctx, url)
+	defer untrusting.Close(ctx)
+	req = untrusting.NewMessage()
+	req.SetAction("urn:s")
+	if _, err := untrusting.Request(ctx, req); err == nil {
+		t.Fatal("an untrusted certificate was accepted")
+	}
+}
+
+// TestHTTPHeaderMapping: mapped request headers reach the reply channel's
+// message, mapped response headers the request channel's reply.
+func TestHTTPHeaderMapping(t *testing.T) {
+	ctx := testCtx(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d/map", freePort(t))
+	l, _ := NewListener(ChannelTypeReply, BindingHTTP)
+	l.SetChannelProperties(ChannelProperty{ChannelPropertyHTTPMessageMapping, HTTPMessageMapping{RequestHeaders: []string{"X-Tenant"}}})
+	if err := l.Open(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	go func() {
+		ch, err := l.AcceptChannel(ctx)
+		if err != nil {
+			return
+		}
+		defer ch.Close(ctx)
+		m, err := ch.Receive(ctx)
+		if err != nil {
+			return
+		}
+		r := ch.NewMessage()
+		r.SetAction("urn:r")
+		r.HTTPHeader = http.Header{"X-Tenant-Seen": {m.HTTPHeader.Get("X-Tenant")}, "X-Ignored": {"no"}}
+		ch.Reply(ctx, m, r)
+	}()
+	ch, _ := Dial(ctx, url, ChannelProperty{ChannelPropertyHTTPMessageMapping, HTTPMessageMapping{ResponseHeaders: []string{"X-Tenant-Seen"}}})
+	defer ch.Close(ctx)
+	req := ch.NewMessage()
+	req.SetAction("urn:q")
+	req.HTTPHeader = http.Header{"X-Tenant": {"contoso"}}
+	reply, err := ch.Request(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reply.HTTPHeader.Get("X-Tenant-Seen"); got != "contoso" {
+		t.Errorf("the service saw tenant %q", got)
+	}
+	if reply.HTTPHeader.Get("X-Ignored") != "" {
+		t.Errorf("an unmapped response header came through: %v", reply.HTTPHeader)
+	}
 }
