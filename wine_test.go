@@ -579,3 +579,53 @@ func rawDictionaryServer(ln net.Listener, url string, names []string) error {
 	io.Copy(io.Discard, conn)
 	return nil
 }
+
+// Loopback row 6: the async client. Go has no WS_ASYNC_CONTEXT: the same
+// calls run on goroutines, and complete as the synchronous ones do (WWSAPI
+// accepts S_OK in place of WS_S_ASYNC when an operation finishes at once).
+func TestWineAsyncClient(t *testing.T) { forEachSession(t, testWineAsyncClient) }
+
+func testWineAsyncClient(t *testing.T, sb sessionBinding) {
+	ctx := testCtx(t)
+	lurl, url := sb.endpoint(t, "")
+	ready, done := serverThread(t, sb, lurl, func(ch *Channel) error {
+		for i := 0; i < 2; i++ {
+			if _, err := ch.Receive(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	<-ready
+	ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
+	async := func(f func() error) error {
+		r := make(chan error, 1)
+		go func() { r <- f() }()
+		return <-r
+	}
+	if err := async(func() error { return ch.Open(ctx, url) }); err != nil {
+		t.Fatal(err)
+	}
+	m := ch.NewMessage()
+	m.SetAction("action")
+	m.SetBody(int32Body("localname", -1))
+	if err := async(func() error { return ch.Send(ctx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	m = ch.NewMessage()
+	m.SetAction("action")
+	m.SetBody(int32Body("localname", -1))
+	if err := ch.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := async(func() error { return ch.ShutdownSession(ctx) }); err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, ch.ShutdownSession(ctx), WS_E_INVALID_OPERATION)
+	if err := async(func() error { return ch.Close(ctx) }); err != nil {
+		t.Fatal(err)
+	}
+}
