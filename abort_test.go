@@ -3,7 +3,6 @@ package wws
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,9 +64,18 @@ func newTCPFixture(t *testing.T, sb sessionBinding, clientProps ...ChannelProper
 	t.Helper()
 	ctx := testCtx(t)
 	url := sb.url(t, "abort")
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, err := sb.newListener()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(clientProps) > 0 { // the server accepts what the client may send
+		cur := []ChannelProperty{}
+		if sb.b == BindingCustom {
+			cur = append(cur, ChannelProperty{ChannelPropertyEncoding, EncodingBinarySession})
+		}
+		if err := l.SetChannelProperties(append(cur, clientProps...)...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := l.Open(ctx, url); err != nil {
 		t.Fatal(err)
@@ -81,7 +89,7 @@ func newTCPFixture(t *testing.T, sb sessionBinding, clientProps ...ChannelProper
 		}
 		srv <- ch
 	}()
-	f.client, err = NewChannel(ChannelTypeDuplexSession, sb.b, clientProps...)
+	f.client, err = sb.newChannel(clientProps...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,37 +136,19 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 	}{
 		{"Opening/open", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
 			// A server that accepts the connection but never answers the preamble.
-			ln, url := sb.rawListener(t)
-			var conns []net.Conn
-			var mu sync.Mutex
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					mu.Lock()
-					conns = append(conns, c)
-					mu.Unlock()
-				}
-			}()
-			ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
+			url, stop := sb.silentServer(t)
+			ch, _ := sb.newChannel()
 			done := pendingOp(t, func() error { return ch.Open(ctx, url) })
 			if ch.State() != ChannelStateOpening {
 				t.Errorf("state while opening: %v", ch.State())
 			}
 			return ch.Abort, done, ch, func() {
-				ln.Close()
-				mu.Lock()
-				for _, c := range conns {
-					c.Close()
-				}
-				mu.Unlock()
+				stop()
 				ch.Close(ctx)
 			}
 		}},
 		{"Accepting/accept (channel aborted)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			l, _ := sb.newListener()
 			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +160,7 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 			return ch.Abort, done, ch, func() { ch.Close(ctx); l.Close(ctx) }
 		}},
 		{"Accepting/accept (listener aborted)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			l, _ := sb.newListener()
 			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +175,7 @@ func testAbortSession(t *testing.T, sb sessionBinding) {
 			}, done, ch, func() { ch.Close(ctx); l.Close(ctx) }
 		}},
 		{"Accepting/accept (listener closed)", ChannelStateFaulted, func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
-			l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+			l, _ := sb.newListener()
 			if err := l.Open(ctx, sb.url(t, "a")); err != nil {
 				t.Fatal(err)
 			}
@@ -406,7 +396,7 @@ func testAbortStress(t *testing.T, sb sessionBinding) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx := testCtx(t)
 	url := sb.url(t, "stress")
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, err := sb.newListener()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +445,7 @@ func testAbortStress(t *testing.T, sb sessionBinding) {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
+			ch, _ := sb.newChannel()
 			var opWG sync.WaitGroup
 			opWG.Add(4)
 			ok := func(err error) {

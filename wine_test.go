@@ -114,7 +114,7 @@ func TestWineCreateChannel(t *testing.T) {
 func TestWineCreateListener(t *testing.T) { forEachSession(t, testWineCreateListener) }
 
 func testWineCreateListener(t *testing.T, sb sessionBinding) {
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, err := sb.newListener()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func testWineCreateListener(t *testing.T, sb sessionBinding) {
 		want[ListenerPropertyIPVersion] = IPVersionAuto
 	} else {
 		_, err := l.Property(ListenerPropertyIPVersion)
-		mustCode(t, err, E_INVALIDARG) // named pipes have no IP version
+		mustCode(t, err, E_INVALIDARG) // named pipes and custom transports have no IP version
 	}
 	for id, want := range want {
 		got, err := l.Property(id)
@@ -149,11 +149,11 @@ func testWineOpenListener(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Open(ctx, ""), E_INVALIDARG)
-	l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, _ := sb.newListener()
 	if err := l.Close(ctx); err != nil {
 		t.Fatalf("close of a listener never opened: %v", err)
 	}
-	l, _ = NewListener(ChannelTypeDuplexSession, sb.b)
+	l, _ = sb.newListener()
 	mustCode(t, l.Open(ctx, ""), E_INVALIDARG)
 	urls := sb.openURLs(t)
 	mustCode(t, nilL.Open(ctx, urls[0]), E_INVALIDARG)
@@ -165,7 +165,7 @@ func testWineOpenListener(t *testing.T, sb sessionBinding) {
 		t.Fatal(err)
 	}
 	for _, url := range urls[1:] {
-		l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+		l, _ := sb.newListener()
 		if err := l.Open(ctx, url); err != nil {
 			t.Fatalf("%s: %v", url, err)
 		}
@@ -186,7 +186,7 @@ func testWineCreateChannelForListener(t *testing.T, sb sessionBinding) {
 	if _, err := nilL.NewChannel(); HResult(err) != E_INVALIDARG {
 		t.Fatalf("nil listener: %v", err)
 	}
-	l, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, _ := sb.newListener()
 	ch, err := l.NewChannel()
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func testWineResetListener(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Reset(), E_INVALIDARG)
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b, ListenerProperty{ListenerPropertyConnectTimeout, time.Second})
+	l, err := sb.newListener(ListenerProperty{ListenerPropertyConnectTimeout, time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func testWineResetListener(t *testing.T, sb sessionBinding) {
 func serverThread(t *testing.T, sb sessionBinding, url string, fn func(ch *Channel) error) (ready <-chan struct{}, done <-chan error) {
 	t.Helper()
 	ctx := testCtx(t)
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, err := sb.newListener()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func testWineDuplexSession(t *testing.T, sb sessionBinding) {
 		return nil
 	})
 	<-ready
-	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b)
+	ch, err := sb.newChannel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,13 +337,13 @@ func testWineAcceptChannel(t *testing.T, sb sessionBinding) {
 	ctx := testCtx(t)
 	var nilL *Listener
 	mustCode(t, nilL.Accept(ctx, nil), E_INVALIDARG)
-	l0, _ := NewListener(ChannelTypeDuplexSession, sb.b)
+	l0, _ := sb.newListener()
 	mustCode(t, l0.Accept(ctx, nil), E_INVALIDARG)
 	ch0, _ := l0.NewChannel()
 	mustCode(t, l0.Accept(ctx, ch0), WS_E_INVALID_OPERATION)
 
 	lurl, url := sb.endpoint(t, "")
-	l, err := NewListener(ChannelTypeDuplexSession, sb.b)
+	l, err := sb.newListener()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func testWineAcceptChannel(t *testing.T, sb sessionBinding) {
 		got <- readInt32Body(t, m, "localname")
 		errc <- ch.Close(ctx) // waits for the client's End
 	}()
-	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b)
+	ch, err := sb.newChannel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func testWineRequestReply(t *testing.T, sb sessionBinding) {
 		return nil
 	})
 	<-ready
-	ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b, ChannelProperty{ChannelPropertyReceiveTimeout, 5 * time.Second})
+	ch, _ := sb.newChannel(ChannelProperty{ChannelPropertyReceiveTimeout, 5 * time.Second})
 	if err := ch.Open(ctx, url); err != nil {
 		t.Fatal(err)
 	}
@@ -495,8 +495,7 @@ func testDictionaryQuota(t *testing.T, sb sessionBinding, dictSize int) {
 		serverErr <- rawDictionaryServer(ln, url, append(names, final))
 	}()
 
-	ch, err := NewChannel(ChannelTypeDuplexSession, sb.b,
-		ChannelProperty{ChannelPropertyMaxSessionDictionarySize, uint32(dictSize)})
+	ch, err := sb.newChannel(ChannelProperty{ChannelPropertyMaxSessionDictionarySize, uint32(dictSize)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,7 +596,7 @@ func testWineAsyncClient(t *testing.T, sb sessionBinding) {
 		return nil
 	})
 	<-ready
-	ch, _ := NewChannel(ChannelTypeDuplexSession, sb.b)
+	ch, _ := sb.newChannel()
 	async := func(f func() error) error {
 		r := make(chan error, 1)
 		go func() { r <- f() }()
