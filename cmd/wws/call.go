@@ -28,6 +28,8 @@ Flags:
   --addressing none|0.9|1.0   WS-Addressing version (default 1.0)
   --encoding text|binary      message encoding (default: binary for net.tcp, text otherwise)
   --timeout D                 overall time limit (default 30s)
+  --repeat N                  send the request N times on one channel; print the first
+                              reply, then a latency summary on standard error
 
 Examples:
   wws call net.tcp://127.0.0.1:8808/ \
@@ -129,6 +131,7 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	body := fs.String("body", "", "the body's content as text XML")
 	bodyFile := fs.String("body-file", "", "file holding the body's content")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall time limit")
+	repeat := fs.Int("repeat", 1, "send the request this many times on one channel")
 	wf := addWireFlags(fs)
 	// Accept the URL before or after the flags.
 	var target string
@@ -166,9 +169,13 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wws call: %v\n", err)
 		return 2
 	}
+	if *repeat < 1 {
+		fmt.Fprintln(stderr, "wws call: --repeat must be at least 1")
+		return 2
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	reply, err := callOnce(ctx, target, *action, content, props)
+	reply, err := callRepeat(ctx, target, *action, content, props, *repeat, stderr)
 	if err != nil {
 		var e *wws.Error
 		if errors.As(err, &e) && e.Fault != nil {
@@ -184,6 +191,50 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	stdout.Write(reply)
 	fmt.Fprintln(stdout)
 	return 0
+}
+
+// callRepeat opens a channel, sends the request n times and returns the
+// first reply's body; with n > 1 it prints a latency summary on summary.
+func callRepeat(ctx context.Context, target, action string, body []byte, props []wws.ChannelProperty, n int, summary io.Writer) ([]byte, error) {
+	if n == 1 {
+		return callOnce(ctx, target, action, body, props)
+	}
+	ch, err := wws.Dial(ctx, target, props...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if ch.Close(cctx) != nil {
+			ch.Abort()
+		}
+	}()
+	rec := &recorder{}
+	var first []byte
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		req := ch.NewMessage()
+		req.SetAction(action)
+		if err := req.SetBodyXML(body); err != nil {
+			return nil, err
+		}
+		reply, err := ch.Request(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		b, err := reply.BodyXML()
+		if err != nil {
+			return nil, err
+		}
+		rec.add(time.Since(t0), nil)
+		if i == 0 {
+			first = b
+		}
+	}
+	printSummary(summary, rec.summary(target, 1, time.Since(start)))
+	return first, nil
 }
 
 // callOnce opens a channel, sends one request and returns the reply body.

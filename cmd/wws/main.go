@@ -6,6 +6,7 @@
 //	wws serve [URL ...]               host the Calculator and echo services
 //	wws call URL --action A --body X  send one request, print the reply body
 //	wws decode [--nmf] [FILE|-]       binary XML or a net.tcp capture as text XML
+//	wws bench URL [flags]             request/reply load, progress line, summary
 //
 // Exit status: 0 on success, 1 when the peer answered with a SOAP fault
 // (call), 2 for any other failure.
@@ -25,6 +26,7 @@ Usage:
   wws call URL --action A (--body XML | --body-file F) [flags]
                                   send one request and print the reply body
   wws decode [--nmf] [FILE|-]     print binary XML, or a captured net.tcp stream, as text XML
+  wws bench URL [flags]           request/reply load with a live progress line and a summary
 
 Run "wws <command> -h" for a command's flags and examples.
 Exit status: 0 success, 1 a SOAP fault was received (call), 2 any other failure.
@@ -50,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdCall(rest, stdout, stderr)
 	case "demo":
 		return cmdDemo(rest, stdout, stderr)
+	case "bench":
+		return cmdBench(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
