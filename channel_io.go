@@ -146,6 +146,11 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	err = g.conn.Send(sctx, &f)
 	release(g.sendSlot)
 	if err != nil {
+		if errors.Is(err, io.EOF) && !g.aborted.Load() { // the end of the stream, while sending: a disconnection
+			e := newError(WS_E_ENDPOINT_DISCONNECTED, err, "%s: the connection was closed", op)
+			c.fault(g, e)
+			return e
+		}
 		return c.ioErr(g, err, op, true)
 	}
 	m.state = MessageStateDone

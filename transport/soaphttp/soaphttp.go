@@ -178,9 +178,15 @@ type FormatError struct {
 	ContentType string // the content type received
 	Expected    string // the media type expected
 	Prefix      []byte // the first bytes of the body (up to 64)
+	// Msg, when set, says what else was wrong: a response net/http could
+	// not parse at all (then the fields above are empty).
+	Msg string
 }
 
 func (e *FormatError) Error() string {
+	if e.Msg != "" {
+		return "soaphttp: malformed response: " + e.Msg
+	}
 	return fmt.Sprintf("soaphttp: the response (HTTP %d) has content type %q, not %s; it begins %q",
 		e.Status, e.ContentType, e.Expected, e.Prefix)
 }
