@@ -239,7 +239,7 @@ func TestCutEveryByteHTTP(t *testing.T) {
 	if err := l.Open(ctx, url); err != nil {
 		t.Fatal(err)
 	}
-	stop := httpEcho(t, l)
+	stop := httpEchoServer(t, l, false)
 	target := url[len("http://") : len(url)-len("/cut")]
 	exchange := func(u string) error {
 		ch, err := NewChannel(ChannelTypeRequest, BindingHTTP, ChannelProperty{ChannelPropertyReceiveTimeout, 2 * time.Second})

@@ -252,7 +252,11 @@ func TestHTTPStatusCodes(t *testing.T) {
 }
 
 // httpEcho serves an echo on a reply listener until the returned stop runs.
-func httpEcho(t *testing.T, l *Listener) (stop func()) {
+func httpEcho(t *testing.T, l *Listener) (stop func()) { return httpEchoServer(t, l, true) }
+
+// httpEchoServer is httpEcho; strict checks every reply, which a test
+// cutting connections turns off.
+func httpEchoServer(t *testing.T, l *Listener, strict bool) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -271,7 +275,7 @@ func httpEcho(t *testing.T, l *Listener) (stop func()) {
 				if err != nil {
 					return
 				}
-				if _, err := ch.Receive(ctx); HResult(err) != WS_S_END {
+				if _, err := ch.Receive(ctx); strict && HResult(err) != WS_S_END {
 					t.Errorf("second receive on a reply channel: %v, want WS_S_END", err)
 				}
 				switch m.Action() {
@@ -286,9 +290,17 @@ func httpEcho(t *testing.T, l *Listener) (stop func()) {
 				r.SetAction(m.Action() + "Response")
 				r.SetBodyXML(body)
 				if err := ch.Reply(ctx, m, r); err != nil {
-					t.Errorf("reply: %v", err)
+					// A client that has its answer may hang up before the
+					// service hears the write complete; only other
+					// failures are errors.
+					if h := HResult(err); strict && h != WS_E_OPERATION_ABORTED && h != WS_E_ENDPOINT_DISCONNECTED {
+						t.Errorf("reply: %v", err)
+					}
+					return
 				}
-				mustCode(t, ch.Reply(ctx, m, ch.NewMessage()), WS_E_INVALID_OPERATION)
+				if strict {
+					mustCode(t, ch.Reply(ctx, m, ch.NewMessage()), WS_E_INVALID_OPERATION)
+				}
 			}()
 		}
 	}()

@@ -275,16 +275,17 @@ func (c *ClientConn) failure(ctx context.Context, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	var ne net.Error
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		strings.Contains(err.Error(), "server closed idle connection"):
 		// The service closed the connection before a whole response.
 		return fmt.Errorf("soaphttp: POST %s: connection closed before the response: %w", c.url, io.ErrUnexpectedEOF)
-	case errors.As(err, &ne), errors.Is(err, net.ErrClosed):
-		return fmt.Errorf("soaphttp: POST %s: %w", c.url, err)
+	case strings.Contains(err.Error(), "malformed"):
+		// net/http's errors for a response it cannot parse have no type
+		// of their own; they all say "malformed".
+		return &FormatError{Msg: fmt.Sprintf("POST %s: %v", c.url, err)}
 	}
-	// Anything else net/http reports is a response it could not parse.
-	return &FormatError{Msg: fmt.Sprintf("POST %s: %v", c.url, err)}
+	return fmt.Errorf("soaphttp: POST %s: %w", c.url, err)
 }
 
 // interpret applies the status rules to a response read whole.
