@@ -282,6 +282,20 @@ func ClientHandshake(ctx context.Context, conn net.Conn, via string, enc nmf.Enc
 	return NewSession(conn, f, via), nil
 }
 
+// lingeringClose ends a connection the peer may still be writing to (a
+// Via of a megabyte, say) so that it can read the Fault record sent before:
+// closing at once with unread input would reset the connection and discard
+// the fault. It stops sending, reads and drops what arrives for a bounded
+// time and amount, then closes.
+func lingeringClose(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.Copy(io.Discard, io.LimitReader(conn, 4<<20))
+	}
+	conn.Close()
+}
+
 func ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -322,7 +336,7 @@ func ServerHandshake(ctx context.Context, conn net.Conn, cfg *ServerConfig) (*Se
 	p := &Preamble{}
 	fault := func(uri string, format string, args ...any) (*Session, *Preamble, error) {
 		conn.Write(nmf.AppendFault(nil, uri))
-		conn.Close()
+		lingeringClose(conn)
 		return nil, p, &transport.Fault{URI: uri, Msg: fmt.Sprintf(format, args...)}
 	}
 	expect := []nmf.RecordType{nmf.VersionRecord, nmf.ModeRecord, nmf.ViaRecord, nmf.KnownEncodingRecord}
