@@ -57,6 +57,7 @@ func TestAbortMatrix(t *testing.T) {
 		cells = append(cells, sessionCells(sb)...)
 	}
 	cells = append(cells, httpCells()...)
+	cells = append(cells, udpCells()...)
 	for _, c := range cells {
 		name := strings.Join([]string{c.binding, c.chanType, c.state, c.op}, "/")
 		t.Run(name, func(t *testing.T) {
@@ -449,6 +450,99 @@ func httpCells() []abortCell {
 					srv.Close(ctx)
 					l.Close(ctx)
 				}
+		}})
+	return cells
+}
+
+func udpCells() []abortCell {
+	ctx := context.Background()
+	const b = "soap.udp"
+	newListener := func(t *testing.T) (*Listener, string) {
+		lurl, url := udpURL(t)
+		l, _ := NewListener(ChannelTypeDuplex, BindingUDP)
+		if err := l.Open(ctx, lurl); err != nil {
+			t.Fatal(err)
+		}
+		return l, url
+	}
+	var cells []abortCell
+	cells = append(cells, idleCells(b, "Duplex (client)", func(t *testing.T) (*Channel, func() error, func()) {
+		ch, _ := NewChannel(ChannelTypeDuplex, BindingUDP)
+		_, url := udpURL(t)
+		return ch, func() error { return ch.Open(ctx, url) }, func() {}
+	})...)
+	cells = append(cells, idleCells(b, "Duplex (server)", func(t *testing.T) (*Channel, func() error, func()) {
+		l, _ := newListener(t)
+		ch, _ := l.NewChannel()
+		return ch, func() error { return l.Accept(ctx, ch) }, func() { l.Close(ctx) }
+	})...)
+	client := func(op string, f func(ch *Channel) error) {
+		cells = append(cells, abortCell{b, "Duplex (client)", "Open", op, ChannelStateFaulted, WS_E_OPERATION_ABORTED,
+			func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
+				_, url := udpURL(t) // nobody listens: nothing ever arrives
+				ch, _ := NewChannel(ChannelTypeDuplex, BindingUDP)
+				if err := ch.Open(ctx, url); err != nil {
+					t.Fatal(err)
+				}
+				done := pendingOp(t, func() error { return f(ch) })
+				return ch.Abort, done, ch, func() { ch.Close(ctx) }
+			}})
+	}
+	client("receive", func(ch *Channel) error { _, err := ch.Receive(ctx); return err })
+	client("read message start", func(ch *Channel) error { _, err := ch.ReadMessageStart(ctx); return err })
+	client("request (no reply)", func(ch *Channel) error {
+		req := ch.NewMessage()
+		req.SetAction("urn:nobody")
+		_, err := ch.Request(ctx, req)
+		return err
+	})
+	cells = append(cells, abortCell{b, "Duplex (client)", "Closing", "close (repeats pending)", ChannelStateClosed, WS_E_OPERATION_ABORTED,
+		func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
+			_, url := udpURL(t)
+			ch, _ := NewChannel(ChannelTypeDuplex, BindingUDP)
+			if err := ch.Open(ctx, url); err != nil {
+				t.Fatal(err)
+			}
+			m := ch.NewMessage()
+			m.SetAction("urn:x")
+			if err := ch.Send(ctx, m); err != nil { // its repeats follow over the next half second
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- ch.Close(ctx) }()
+			time.Sleep(20 * time.Millisecond)
+			return ch.Abort, done, ch, func() {}
+		}})
+	accepting := func(op string, abort func(l *Listener, ch *Channel) error) {
+		cells = append(cells, abortCell{b, "Duplex (server)", "Accepting", op, ChannelStateFaulted, WS_E_OPERATION_ABORTED,
+			func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
+				l, _ := newListener(t)
+				ch, _ := l.NewChannel()
+				done := pendingOp(t, func() error { return l.Accept(ctx, ch) })
+				return func() error { return abort(l, ch) }, done, ch, func() { ch.Close(ctx); l.Close(ctx) }
+			}})
+	}
+	accepting("accept", func(l *Listener, ch *Channel) error { return ch.Abort() })
+	accepting("accept (listener aborted)", func(l *Listener, ch *Channel) error { return l.Abort() })
+	accepting("accept (listener closed)", func(l *Listener, ch *Channel) error { return l.Close(ctx) })
+	cells = append(cells, abortCell{b, "Duplex (server)", "Open", "— (its datagram received)", ChannelStateFaulted, 0,
+		func(t *testing.T) (func() error, <-chan error, *Channel, func()) {
+			l, url := newListener(t)
+			accepted := make(chan *Channel, 1)
+			go func() {
+				if ch, err := l.AcceptChannel(ctx); err == nil {
+					accepted <- ch
+				}
+			}()
+			c, _ := Dial(ctx, url)
+			m := c.NewMessage()
+			m.SetAction("urn:x")
+			c.Send(ctx, m)
+			srv := <-accepted
+			if _, err := srv.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return srv.Abort, nil, srv, func() { c.Abort(); c.Close(ctx); srv.Close(ctx); l.Close(ctx) }
 		}})
 	return cells
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wwsgo/wws/transport/pipe"
 	"github.com/wwsgo/wws/transport/soaphttp"
 	"github.com/wwsgo/wws/transport/tcp"
+	"github.com/wwsgo/wws/transport/udp"
 )
 
 // CustomTransport is what a custom binding (BindingCustom) brings: the Go
@@ -68,6 +69,8 @@ func (c *Channel) dialer(raw string) (transport.Dialer, error) {
 		return dialFunc(pipe.Dial), nil
 	case BindingHTTP:
 		return dialFunc(soaphttp.Dial), nil
+	case BindingUDP:
+		return dialFunc(udp.Dial), nil
 	case BindingCustom:
 		c.mu.Lock()
 		ct, _ := c.props.v[ChannelPropertyCustomChannelCallbacks].(CustomTransport)
@@ -93,6 +96,8 @@ func (l *Listener) listen(ctx context.Context, raw string) (transport.Listener, 
 		return pipe.Listen(ctx, raw, cfg)
 	case BindingHTTP:
 		return soaphttp.Listen(ctx, raw, cfg)
+	case BindingUDP:
+		return udp.Listen(ctx, raw, cfg)
 	case BindingCustom:
 		l.mu.Lock()
 		ct, _ := l.props[ListenerPropertyCustomListenerCallbacks].(CustomTransport)
@@ -111,10 +116,22 @@ func (f dialFunc) Dial(ctx context.Context, url string, cfg *transport.Config) (
 // addExtra adds binding-specific settings to a channel's transport
 // config; c.mu is held.
 func (c *Channel) addExtra(cfg *transport.Config) {
+	v := &c.props.v
+	if c.binding == BindingUDP {
+		if h, ok := v[ChannelPropertyMulticastHops].(uint32); ok {
+			cfg.Extra[udp.ExtraMulticastHops] = h
+		}
+		if i, ok := v[ChannelPropertyMulticastInterface].(uint32); ok {
+			cfg.Extra[udp.ExtraMulticastInterface] = i
+		}
+		if r, ok := v[slotUDPRetransmission].(udp.Retransmission); ok {
+			cfg.Extra[udp.ExtraRetransmission] = r
+		}
+		return
+	}
 	if c.binding != BindingHTTP {
 		return
 	}
-	v := &c.props.v
 	if hc, ok := v[slotHTTPClient].(*http.Client); ok {
 		cfg.Extra[soaphttp.ExtraClient] = hc
 	}
@@ -138,6 +155,18 @@ func (c *Channel) addExtra(cfg *transport.Config) {
 // addExtra adds binding-specific settings to a listener's transport
 // config; l.mu is held.
 func (l *Listener) addExtra(cfg *transport.Config) {
+	if l.binding == BindingUDP {
+		if m, ok := l.props[ListenerPropertyIsMulticast].(bool); ok {
+			cfg.Extra[udp.ExtraMulticast] = m
+		}
+		if ifs, ok := l.props[ListenerPropertyMulticastInterfaces].([]uint32); ok && len(ifs) > 0 {
+			cfg.Extra[udp.ExtraMulticastInterfaces] = ifs
+		}
+		if lb, ok := l.props[ListenerPropertyMulticastLoopback].(bool); ok {
+			cfg.Extra[udp.ExtraMulticastLoopback] = lb
+		}
+		return
+	}
 	if l.binding != BindingHTTP {
 		return
 	}

@@ -367,6 +367,12 @@ func (c *Channel) readLoop(g *generation) {
 			m.remote = f.Remote
 		}
 		if err := g.codec.decode(f.Data, m); err != nil {
+			if c.binding == BindingUDP {
+				// Datagrams are independent: one that does not decode (from
+				// anyone on the network) is dropped, the channel goes on.
+				c.logf("wws: dropped an undecodable datagram", "from", f.Remote, "error", err)
+				continue
+			}
 			g.readErr = err
 			g.conn.Abort()
 			return

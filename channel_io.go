@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/wwsgo/wws/soap"
@@ -139,7 +141,7 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 		release(g.sendSlot)
 		return newError(WS_E_QUOTA_EXCEEDED, nil, "%s: the message is %d bytes, over the %d-byte MaxBufferedMessageSize", op, len(data), max)
 	}
-	f := transport.Frame{Data: data, Action: string(m.hdr.Action), Header: m.HTTPHeader}
+	f := transport.Frame{Data: data, Action: string(m.hdr.Action), Header: m.HTTPHeader, Remote: m.dest}
 	if m.IsFault() && c.typ == ChannelTypeReply {
 		f.Status = 500 // SOAP over HTTP answers faults with 500
 	}
@@ -455,6 +457,9 @@ func (c *Channel) Reply(ctx context.Context, req, reply *Message) error {
 			reply.hdr.To = append([]byte(nil), a...)
 		}
 	}
+	if reply.dest == nil {
+		reply.dest = replyDestination(req)
+	}
 	if err := c.send(ctx, g, reply, "reply"); err != nil {
 		return err
 	}
@@ -462,6 +467,19 @@ func (c *Channel) Reply(ctx context.Context, req, reply *Message) error {
 		g.replied.Store(true)
 	}
 	return nil
+}
+
+// replyDestination is where a datagram reply goes: to the ReplyTo address
+// when it is a soap.udp URL, else (anonymous) to the request's sender.
+func replyDestination(req *Message) net.Addr {
+	if a := req.hdr.ReplyTo.Address; a != nil && !isAnonymous(a) {
+		if u, err := url.Parse(string(a)); err == nil && u.Scheme == "soap.udp" {
+			if addr, err := net.ResolveUDPAddr("udp", u.Host); err == nil {
+				return addr
+			}
+		}
+	}
+	return req.remote
 }
 
 func isAnonymous(a []byte) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/wwsgo/wws/soap"
 	"github.com/wwsgo/wws/transport"
 	"github.com/wwsgo/wws/transport/soaphttp"
+	"github.com/wwsgo/wws/transport/udp"
 	"github.com/wwsgo/wws/xmlnode"
 )
 
@@ -153,7 +154,7 @@ func classify(err error) HRESULT {
 	if errors.As(err, &he) {
 		return WS_E_INVALID_FORMAT
 	}
-	if errors.Is(err, soaphttp.ErrTooLarge) {
+	if errors.Is(err, soaphttp.ErrTooLarge) || errors.Is(err, udp.ErrTooLarge) {
 		return WS_E_QUOTA_EXCEEDED
 	}
 	var xe *xmlnode.Error

@@ -36,6 +36,7 @@ type Message struct {
 	isFault  bool
 
 	remote net.Addr // the sender's address, where the transport gives it (UDP)
+	dest   net.Addr // where to send it, when not the channel's peer (UDP replies)
 
 	// HTTPHeader holds HTTP headers mapped to and from the message (HTTP
 	// channels with a message mapping).

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"reflect"
 	"time"
+
+	"github.com/wwsgo/wws/transport/udp"
 )
 
 // ChannelPropertyID is WS_CHANNEL_PROPERTY_ID.
@@ -77,6 +79,10 @@ const (
 	// ChannelPropertyTLSConfig is the *tls.Config of https request
 	// channels: roots to trust (a certificate pool), client certificates.
 	ChannelPropertyTLSConfig ChannelPropertyID = 0x1001
+	// ChannelPropertyUDPRetransmission is the udp.Retransmission of a UDP
+	// channel: SOAP-over-UDP's repeat counts and delays
+	// (udp.DefaultRetransmission; udp.NoRetransmission turns repeats off).
+	ChannelPropertyUDPRetransmission ChannelPropertyID = 0x1002
 )
 
 // Property storage slots: WWSAPI's ids are their own slots; the wws
@@ -85,7 +91,8 @@ const (
 	numWWSAPIChannelProperties = 50
 	slotHTTPClient             = 50
 	slotTLSConfig              = 51
-	numChannelProperties       = 52
+	slotUDPRetransmission      = 52
+	numChannelProperties       = 53
 )
 
 // slot returns where the property is stored, or -1 for an unknown id.
@@ -258,6 +265,7 @@ var channelProps = [numChannelProperties]propInfo{
 	ChannelPropertyMaxHTTPRequestHeadersBufferSize: {"MaxHTTPRequestHeadersBufferSize", tUint32, setCreate, bHTTP, false, constant(uint32(65536))},
 	slotHTTPClient:                                 {"HTTPClient", reflect.TypeFor[*http.Client](), setCreate, bHTTP, false, nil},
 	slotTLSConfig:                                  {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, false, nil},
+	slotUDPRetransmission:                          {"UDPRetransmission", reflect.TypeFor[udp.Retransmission](), setCreate, bUDP, false, nil},
 }
 
 // defaultEncoding is WWSAPI's per-binding default encoding.

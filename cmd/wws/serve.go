@@ -89,7 +89,9 @@ func endpoints(raw string) ([]string, error) {
 	if p == "" {
 		p = "/"
 	}
-	if strings.HasSuffix(strings.TrimSuffix(p, "/"), "/echo") {
+	if strings.HasSuffix(strings.TrimSuffix(p, "/"), "/echo") || u.Scheme == "soap.udp" {
+		// A soap.udp listener owns its port whatever the path: the echo
+		// service shares it, chosen by the To header's path.
 		return []string{raw}, nil
 	}
 	echo := *u
@@ -129,10 +131,14 @@ func startServices(ctx context.Context, urls []string, wf *wireFlags, stdout, st
 			if u, err := url.Parse(ep); err == nil {
 				path = u.Path
 			}
+			handler := demo.Mux(path)
+			if strings.HasPrefix(ep, "soap.udp:") {
+				handler = demo.MuxByTo
+			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				demo.Serve(ctx, l, ep, demo.Mux(path), logf)
+				demo.Serve(ctx, l, ep, handler, logf)
 				l.Close(context.Background())
 			}()
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -79,9 +80,17 @@ func serveChannel(ctx context.Context, ch *wws.Channel, url string, h Handler, l
 		reply, herr := h(req, ch.NewMessage)
 		// A reply channel answers whatever the handler answers (Mono's
 		// clients send no addressing headers at all with WS-Addressing
-		// 2004/08); on other channels a message without a MessageID is
-		// one-way.
-		oneWay := ch.Type() != wws.ChannelTypeReply && req.MessageID() == ""
+		// 2004/08). Over UDP a datagram is answered when it says where to
+		// (a ReplyTo; anonymous means its sender); on sessions a message
+		// without a MessageID is one-way.
+		var oneWay bool
+		switch {
+		case ch.Type() == wws.ChannelTypeReply:
+		case ch.Binding() == wws.BindingUDP:
+			oneWay = req.ReplyTo() == ""
+		default:
+			oneWay = req.MessageID() == ""
+		}
 		switch {
 		case oneWay:
 		case herr != nil:
@@ -218,6 +227,16 @@ func Mux(path string) Handler {
 		return Echo
 	}
 	return Calculator
+}
+
+// MuxByTo routes by the path of the message's To header, for transports
+// where one listener serves every path (soap.udp).
+func MuxByTo(req *wws.Message, newMessage func() *wws.Message) (*wws.Message, error) {
+	path := req.To()
+	if u, err := url.Parse(path); err == nil {
+		path = u.Path
+	}
+	return Mux(path)(req, newMessage)
 }
 
 // ActionNotSupported is the fault for an unknown action, as WCF sends it.

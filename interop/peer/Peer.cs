@@ -18,6 +18,9 @@
 //       "N passed, M failed"; exit status 0 iff all passed.
 //   mono Peer.exe calc <binding> <url> [ops...]
 //       WCF client for ICalculator: Add Subtract Multiply Divide (optionally Op=n1,n2).
+//   mono Peer.exe udp-send <soap.udp url> <text> [count]
+//       One-way Notify(text), count times, over Mono's internal soap.udp transport
+//       (see PeerUdp.cs).
 //
 // Bindings: nettcp nettcp-text12 basichttp http-soap11 http-soap11-wsa04 http-soap11-wsa10
 //           http-soap12 http-soap12-wsa04 http-soap12-wsa10 http-binary wshttp
@@ -459,6 +462,7 @@ namespace Wws.Interop
 		static int Usage()
 		{
 			Console.Error.WriteLine("usage: mono Peer.exe serve|call|calc <binding> <url> [ops...]");
+			Console.Error.WriteLine("       mono Peer.exe udp-send <soap.udp url> <text> [count]");
 			Console.Error.WriteLine("bindings: " + string.Join(" ", Bindings));
 			return 2;
 		}
@@ -479,6 +483,7 @@ namespace Wws.Interop
 				case "serve": rc = Serve(args[1], args[2]); break;
 				case "call": rc = new EchoClient(args[1], args[2]).Run(ops); break;
 				case "calc": rc = new CalcClient(args[1], args[2]).Run(ops); break;
+				case "udp-send": rc = UdpSender.Run(args[1], args[2], args.Length > 3 ? args[3] : null); break;
 				default: rc = Usage(); break;
 				}
 			} catch (Exception e) {
