@@ -26,12 +26,20 @@ type Fault = soap.Fault
 // Go error underneath. errors.Is and errors.As see through it to Err; two
 // *Error values match under errors.Is when their codes are equal.
 type Error struct {
-	Code    HRESULT
+	// Code is the result code: one of WWSAPI's WS_E_* values, or E_INVALIDARG,
+	// E_NOTIMPL, ...
+	Code HRESULT
+	// Strings is the error string list (WsGetErrorString), most specific first.
 	Strings []string
-	Fault   *Fault
-	Err     error
+	// Fault is the SOAP fault received from the peer, if any
+	// (WS_E_ENDPOINT_FAULT_RECEIVED).
+	Fault *Fault
+	// Err is the Go error underneath, if any; Unwrap returns it.
+	Err error
 }
 
+// Error joins the strings, the fault, the cause and the code, for example
+// "wws: open net.tcp://host/: dial tcp ...: WS_E_ENDPOINT_NOT_FOUND (0x803D000D)".
 func (e *Error) Error() string {
 	var sb strings.Builder
 	sb.WriteString("wws: ")

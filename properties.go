@@ -160,7 +160,9 @@ func (id ListenerPropertyID) slot() int {
 // ResponseHeaders the response headers. A nil list maps every header (the
 // default); an empty one maps none.
 type HTTPMessageMapping struct {
-	RequestHeaders  []string
+	// RequestHeaders names the request headers mapped; nil maps all.
+	RequestHeaders []string
+	// ResponseHeaders names the response headers mapped; nil maps all.
 	ResponseHeaders []string
 }
 
@@ -277,6 +279,8 @@ func defaultEncoding(b ChannelBinding, t ChannelType) any {
 	return EncodingUTF8
 }
 
+// String returns the id's Go name, "ChannelPropertyMaxBufferedMessageSize",
+// or "ChannelPropertyID(n)" for an id wws does not know.
 func (id ChannelPropertyID) String() string {
 	if i := id.slot(); i >= 0 {
 		return "ChannelProperty" + channelProps[i].name
@@ -313,6 +317,8 @@ var listenerProps = [numListenerProperties]listenerPropInfo{
 	slotListenerTLSConfig:                       {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, nil},
 }
 
+// String returns the id's Go name, "ListenerPropertyListenBacklog", or
+// "ListenerPropertyID(n)" for an id wws does not know.
 func (id ListenerPropertyID) String() string {
 	if i := id.slot(); i >= 0 {
 		return "ListenerProperty" + listenerProps[i].name
@@ -449,13 +455,19 @@ func checkChannelValue(b ChannelBinding, t ChannelType, id ChannelPropertyID, v 
 // ChannelProperty is WS_CHANNEL_PROPERTY: an id and a value of the Go type
 // the id's documentation names.
 type ChannelProperty struct {
-	ID    ChannelPropertyID
+	// ID names the property (WS_CHANNEL_PROPERTY_ID).
+	ID ChannelPropertyID
+	// Value is the property's value, of the Go type the ID's documentation
+	// names; another type is E_INVALIDARG.
 	Value any
 }
 
 // ListenerProperty is WS_LISTENER_PROPERTY.
 type ListenerProperty struct {
-	ID    ListenerPropertyID
+	// ID names the property (WS_LISTENER_PROPERTY_ID).
+	ID ListenerPropertyID
+	// Value is the property's value, of the Go type the ID's documentation
+	// names; another type is E_INVALIDARG.
 	Value any
 }
 
