@@ -10,9 +10,11 @@ import (
 
 // QName is a namespace-qualified name.
 type QName struct {
+	// NS is the namespace URI ("" for none) and Local the local name.
 	NS, Local string
 }
 
+// String returns "{NS}Local", or Local when NS is empty.
 func (q QName) String() string {
 	if q.NS == "" {
 		return q.Local
@@ -47,7 +49,9 @@ type Fault struct {
 
 // ReasonText is one language's text of a fault reason.
 type ReasonText struct {
+	// Lang is the text's xml:lang, e.g. "en-US".
 	Lang string
+	// Text is the reason in that language.
 	Text string
 }
 
@@ -59,6 +63,8 @@ func (f *Fault) ReasonText() string {
 	return f.Reason[0].Text
 }
 
+// Error returns "SOAP fault " followed by the code's local name, each
+// subcode's after a slash, and the first reason text.
 func (f *Fault) Error() string {
 	var sb strings.Builder
 	sb.WriteString("SOAP fault ")

@@ -13,17 +13,24 @@ import (
 // Byte fields read by ReadEnvelopeStart are copies owned by the Header,
 // valid until Reset or the next read into it.
 type Header struct {
-	Version    Version
+	// Version is the envelope's SOAP version.
+	Version Version
+	// Addressing is the WS-Addressing version of the headers; ReadEnvelopeStart
+	// sets it from the first addressing header when it is zero.
 	Addressing Addressing
 
+	// Action, To, MessageID and RelatesTo are the WS-Addressing headers'
+	// values (nil when absent).
 	Action           []byte
 	To               []byte
 	MessageID        []byte
 	RelatesTo        []byte
 	RelationshipType []byte // of RelatesTo; empty means the default ("reply")
-	ReplyTo          EndpointReference
-	FaultTo          EndpointReference
-	From             EndpointReference
+	// ReplyTo, FaultTo and From are the WS-Addressing endpoint references
+	// (zero when absent).
+	ReplyTo EndpointReference
+	FaultTo EndpointReference
+	From    EndpointReference
 
 	// Custom holds the header blocks that are not WS-Addressing headers.
 	Custom []CustomHeader
@@ -44,7 +51,9 @@ func (e *EndpointReference) IsZero() bool { return e.Address == nil && e.Referen
 
 // CustomHeader is a header block other than the addressing headers.
 type CustomHeader struct {
-	Local, NS      []byte
+	// Local and NS name the header element.
+	Local, NS []byte
+	// MustUnderstand is the header's mustUnderstand attribute.
 	MustUnderstand bool
 	XML            []byte // the whole header element as text XML
 }

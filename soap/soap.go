@@ -39,6 +39,7 @@ func (v Version) Namespace() string {
 	return ""
 }
 
+// String returns "SOAP 1.1", "SOAP 1.2" or "no envelope".
 func (v Version) String() string {
 	switch v {
 	case SOAP11:
@@ -116,6 +117,7 @@ func (a Addressing) FaultAction() string {
 	return ""
 }
 
+// String returns "WS-Addressing 2004/08", "WS-Addressing 1.0" or "no addressing".
 func (a Addressing) String() string {
 	switch a {
 	case Addressing200408:
@@ -132,9 +134,11 @@ func (a Addressing) String() string {
 // message for what was expected.
 type FormatError struct {
 	Offset int64 // reader offset, when the reader reports one
-	Msg    string
+	// Msg says what is wrong.
+	Msg string
 }
 
+// Error returns "soap: ", the offset when known, and Msg.
 func (e *FormatError) Error() string {
 	if e.Offset > 0 {
 		return fmt.Sprintf("soap: offset %d: %s", e.Offset, e.Msg)

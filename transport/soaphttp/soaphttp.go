@@ -138,7 +138,9 @@ const (
 // SOAPAction, Host, Connection, Transfer-Encoding, Expect) are never taken
 // from Frame.Header.
 type HeaderMapping struct {
-	Request  []string
+	// Request names the request headers mapped; nil maps every one.
+	Request []string
+	// Response names the response headers mapped; nil maps every one.
 	Response []string
 }
 
@@ -149,6 +151,7 @@ var ErrTooLarge = errors.New("soaphttp: message exceeds the maximum message size
 // AuthError is a 401 or 407 response: the server (401) or a proxy (407)
 // wants the client to authenticate, with one of Schemes.
 type AuthError struct {
+	// Status is the HTTP status: 401 or 407.
 	Status int
 	// Schemes are the schemes offered by WWW-Authenticate (401) or
 	// Proxy-Authenticate (407) that WWSAPI knows, in the order offered:
@@ -159,6 +162,8 @@ type AuthError struct {
 // Proxy reports whether a proxy asked for authentication (407).
 func (e *AuthError) Proxy() bool { return e.Status == http.StatusProxyAuthRequired }
 
+// Error says who asked for authentication, with the HTTP status and
+// the schemes offered.
 func (e *AuthError) Error() string {
 	who := "server"
 	if e.Proxy() {
@@ -183,6 +188,8 @@ type FormatError struct {
 	Msg string
 }
 
+// Error describes the response: its status, content type and first bytes,
+// or what made it malformed.
 func (e *FormatError) Error() string {
 	if e.Msg != "" {
 		return "soaphttp: malformed response: " + e.Msg

@@ -305,8 +305,11 @@ func ctxErr(ctx context.Context, err error) error {
 
 // Preamble is what a server read of a client's preamble.
 type Preamble struct {
-	Mode     nmf.Mode
-	Via      string
+	// Mode is the communication mode of the Mode record (duplex for a session).
+	Mode nmf.Mode
+	// Via is the endpoint URL the client addressed (the Via record).
+	Via string
+	// Encoding is the message encoding the client announced.
 	Encoding nmf.Encoding
 }
 
