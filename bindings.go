@@ -24,6 +24,8 @@ import (
 // ListenerPropertyCustomListenerCallbacks (listeners).
 type CustomTransport interface {
 	transport.Dialer
+	// Listen opens a listener on url for a listener of BindingCustom
+	// (WS_CREATE_LISTENER_CALLBACK with WS_OPEN_LISTENER_CALLBACK).
 	Listen(ctx context.Context, url string, cfg *transport.Config) (transport.Listener, error)
 }
 

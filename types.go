@@ -25,6 +25,8 @@ const (
 
 const channelTypeSession = 0x4
 
+// String returns the type's name without its prefix, "DuplexSession",
+// or "ChannelType(0xN)".
 func (t ChannelType) String() string {
 	switch t {
 	case ChannelTypeInput:
@@ -81,6 +83,8 @@ const (
 	BindingNamedPipe ChannelBinding = 4
 )
 
+// String returns "HTTP", "TCP", "UDP", "Custom" or "NamedPipe", or
+// "ChannelBinding(n)".
 func (b ChannelBinding) String() string {
 	switch b {
 	case BindingHTTP:
@@ -113,6 +117,7 @@ const (
 
 var channelStateNames = [...]string{"Created", "Opening", "Accepting", "Open", "Faulted", "Closing", "Closed"}
 
+// String returns the state's name, "Open", or "ChannelState(n)".
 func (s ChannelState) String() string {
 	if int(s) < len(channelStateNames) {
 		return channelStateNames[s]
@@ -136,6 +141,7 @@ const (
 
 var listenerStateNames = [...]string{"Created", "Opening", "Open", "Faulted", "Closing", "Closed"}
 
+// String returns the state's name, "Open", or "ListenerState(n)".
 func (s ListenerState) String() string {
 	if int(s) < len(listenerStateNames) {
 		return listenerStateNames[s]
@@ -153,6 +159,7 @@ const (
 	EnvelopeNone   EnvelopeVersion = 3
 )
 
+// String returns "SOAP 1.1", "SOAP 1.2" or "no envelope".
 func (v EnvelopeVersion) String() string { return soap.Version(v).String() }
 
 // AddressingVersion is WS_ADDRESSING_VERSION.
@@ -167,6 +174,8 @@ const (
 	AddressingTransport AddressingVersion = 3
 )
 
+// String returns "WS-Addressing 2004/08", "WS-Addressing 1.0" or
+// "no addressing".
 func (a AddressingVersion) String() string { return soap.Addressing(a).String() }
 
 // Encoding is WS_ENCODING: how envelopes are written on the wire.
@@ -188,6 +197,8 @@ const (
 var encodingNames = [...]string{"Binary", "BinarySession", "MTOMUTF8", "MTOMUTF16BE", "MTOMUTF16LE",
 	"UTF8", "UTF16BE", "UTF16LE", "Raw"}
 
+// String returns the encoding's name without its prefix, "BinarySession",
+// or "Encoding(n)".
 func (e Encoding) String() string {
 	if int(e) < len(encodingNames) {
 		return encodingNames[e]
@@ -214,6 +225,7 @@ const (
 
 var messageStateNames = [...]string{"", "Empty", "Initialized", "Reading", "Writing", "Done"}
 
+// String returns the state's name, "Initialized", or "MessageState(n)".
 func (s MessageState) String() string {
 	if s >= 1 && int(s) < len(messageStateNames) {
 		return messageStateNames[s]

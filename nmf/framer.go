@@ -14,6 +14,7 @@ const DefaultMaxEnvelopeSize = 65536
 
 // Record is a decoded record. Which fields are set depends on Type.
 type Record struct {
+	// Type is the record's type.
 	Type RecordType
 
 	Major, Minor byte     // VersionRecord

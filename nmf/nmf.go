@@ -41,6 +41,8 @@ var recordTypeNames = [...]string{
 	"SizedEnvelope", "End", "Fault", "UpgradeRequest", "UpgradeResponse", "PreambleAck", "PreambleEnd",
 }
 
+// String returns the record's name as [MC-NMF] spells it, "ViaRecord",
+// or "RecordType(0xNN)" for an unknown type.
 func (t RecordType) String() string {
 	if int(t) < len(recordTypeNames) {
 		return recordTypeNames[t] + "Record"
@@ -59,6 +61,8 @@ const (
 	ModeSingletonSized   Mode = 0x04
 )
 
+// String returns "singleton-unsized", "duplex", "simplex" or
+// "singleton-sized", or "Mode(0xNN)" for an unknown mode.
 func (m Mode) String() string {
 	switch m {
 	case ModeSingletonUnsized:
@@ -104,6 +108,8 @@ func (e Encoding) ContentType() string {
 	return ""
 }
 
+// String returns the encoding's byte and content type,
+// "0x08 (application/soap+msbinsession1)", or "Encoding(0xNN)".
 func (e Encoding) String() string {
 	if ct := e.ContentType(); ct != "" {
 		return fmt.Sprintf("0x%02X (%s)", byte(e), ct)
@@ -150,17 +156,20 @@ var ErrTooLarge = errors.New("record over its size limit")
 type Error struct {
 	Offset int64      // offset of the record (or size field) at fault
 	Record RecordType // the record being decoded
-	Msg    string
+	// Msg says what is wrong.
+	Msg string
 	// Fault is the fault URI a receiver following WCF would send back for
 	// this error, or "" when none is sent.
 	Fault string
 	Err   error // ErrTooLarge, io.ErrUnexpectedEOF, or nil
 }
 
+// Error returns "nmf: offset N: <record>: <Msg>".
 func (e *Error) Error() string {
 	return fmt.Sprintf("nmf: offset %d: %s: %s", e.Offset, e.Record, e.Msg)
 }
 
+// Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
 
 // AppendSize appends n as a [MC-NMF] §2.2.2 record size: 7-bit groups, least

@@ -103,6 +103,8 @@ type Config struct {
 
 // Dialer opens client connections.
 type Dialer interface {
+	// Dial connects to url within ctx and returns the connection, ready
+	// for Send and Receive (a session binding has exchanged its preamble).
 	Dial(ctx context.Context, url string, cfg *Config) (Conn, error)
 }
 
@@ -114,9 +116,11 @@ type ListenFunc func(ctx context.Context, url string, cfg *Config) (Listener, er
 type Fault struct {
 	URI  string // the fault URI, e.g. nmf.FaultEndpointNotFound
 	Code int    // an HTTP status, when the fault is one
-	Msg  string
+	// Msg describes the fault; Error returns it when set.
+	Msg string
 }
 
+// Error returns Msg, or "transport fault <URI>" when Msg is empty.
 func (f *Fault) Error() string {
 	if f.Msg != "" {
 		return f.Msg

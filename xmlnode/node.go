@@ -30,6 +30,7 @@ const (
 	KindComment           // a comment; its text is in Value.Bytes
 )
 
+// String returns the kind's name without its prefix, "StartElement".
 func (k Kind) String() string {
 	switch k {
 	case KindNone:
@@ -56,10 +57,12 @@ const (
 // too: xmlns="…" has Prefix "" and Local "xmlns", xmlns:p="…" has Prefix
 // "xmlns" and Local "p"; both have NS == NamespaceXMLNS.
 type Attr struct {
+	// Prefix and Local are the attribute's name as written.
 	Prefix []byte
 	Local  []byte
 	NS     []byte // the namespace the prefix is bound to ("" for an unprefixed attribute)
-	Value  Value
+	// Value is the attribute's value (for a declaration, the namespace URI).
+	Value Value
 }
 
 // IsXmlns reports whether the attribute is a namespace declaration.
@@ -78,6 +81,7 @@ func (a *Attr) DeclaredPrefix() []byte {
 
 // Node is what a Reader yields. Which fields are set depends on Kind.
 type Node struct {
+	// Kind says what the node is.
 	Kind Kind
 
 	// Element name (KindStartElement and KindEndElement).
@@ -121,6 +125,7 @@ func (n *Node) Is(local, ns string) bool {
 // every slice reachable from it are valid until the following call to Next.
 // Errors in the input are *Error values naming the byte offset.
 type Reader interface {
+	// Next returns the next node, or io.EOF after the last one.
 	Next() (*Node, error)
 }
 
@@ -132,11 +137,18 @@ type Reader interface {
 // (as .NET's XmlWriter does), so a caller only needs WriteXmlns to place a
 // declaration deliberately. Byte slices passed in are not retained.
 type Writer interface {
+	// WriteStartElement opens the element prefix:local in namespace ns.
 	WriteStartElement(prefix, local, ns []byte) error
+	// WriteAttr adds an attribute to the start tag just opened.
 	WriteAttr(prefix, local, ns []byte, v Value) error
+	// WriteXmlns declares prefix ("" for the default namespace) as ns on
+	// the start tag just opened.
 	WriteXmlns(prefix, ns []byte) error
+	// WriteEndElement closes the innermost open element.
 	WriteEndElement() error
+	// WriteText writes character content, typed or not.
 	WriteText(v Value) error
+	// WriteComment writes a comment.
 	WriteComment(text []byte) error
 }
 
@@ -148,10 +160,12 @@ var ErrQuotaExceeded = errors.New("quota exceeded")
 type Error struct {
 	Encoding string // "xml", "nbfx", …
 	Offset   int64  // byte offset into the input where the problem was found
-	Msg      string
-	Err      error // an underlying cause, e.g. ErrQuotaExceeded; may be nil
+	// Msg says what is wrong.
+	Msg string
+	Err error // an underlying cause, e.g. ErrQuotaExceeded; may be nil
 }
 
+// Error returns "<encoding>: offset N: <Msg>: <Err>".
 func (e *Error) Error() string {
 	if e.Err != nil && e.Msg == "" {
 		return fmt.Sprintf("%s: offset %d: %v", e.Encoding, e.Offset, e.Err)
@@ -162,6 +176,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: offset %d: %s", e.Encoding, e.Offset, e.Msg)
 }
 
+// Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Quotas bound what a reader accepts, so hostile input cannot make it commit
@@ -199,5 +214,7 @@ func (q Quotas) WithDefaults() Quotas {
 // the scope of the node last returned, as needed to interpret QName values
 // such as a SOAP fault code ("s:Sender") or an xsi:type.
 type NamespaceResolver interface {
+	// LookupNamespace returns the namespace prefix is bound to ("" for the
+	// default namespace), and whether it is bound.
 	LookupNamespace(prefix []byte) ([]byte, bool)
 }

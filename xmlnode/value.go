@@ -40,6 +40,7 @@ const (
 var typeNames = [...]string{"Chars", "Dict", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt64",
 	"Float", "Double", "Decimal", "DateTime", "TimeSpan", "UniqueId", "Uuid", "Bytes", "QName"}
 
+// String returns the type's name without its prefix, "Double".
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
 		return typeNames[t]
@@ -49,10 +50,14 @@ func (t Type) String() string {
 
 // Value is a piece of text, possibly typed. The zero Value is empty text.
 type Value struct {
-	Type  Type
+	// Type says how the fields below hold the content (see the Type constants).
+	Type Type
+	// Bytes holds text, a dictionary string's text, base64 data's raw bytes
+	// or a QName's local name.
 	Bytes []byte
-	Num   uint64
-	Hi    uint64
+	// Num and Hi hold the numeric types, as each Type constant says.
+	Num uint64
+	Hi  uint64
 }
 
 // DateTimeKind is .NET's DateTimeKind, kept in the top two bits of a binary DateTime.
@@ -192,14 +197,18 @@ var errType = errors.New("xmlnode: value does not have the requested type")
 
 // TypeError says a value could not be read as a type.
 type TypeError struct {
+	// Want is the type asked for.
 	Want Type
+	// Text is the value's text.
 	Text string
 }
 
+// Error returns "xmlnode: <text> is not a valid <type>".
 func (e *TypeError) Error() string {
 	return fmt.Sprintf("xmlnode: %q is not a valid %s", e.Text, e.Want)
 }
 
+// Unwrap returns the error all TypeErrors share.
 func (e *TypeError) Unwrap() error { return errType }
 
 func (v Value) typeErr(want Type) error {

@@ -43,6 +43,7 @@ const (
 	UTF16BE             // UTF-16, big-endian; a Writer starts with the BOM FE FF
 )
 
+// String returns "auto", "utf-8", "utf-16le" or "utf-16be".
 func (c Charset) String() string {
 	switch c {
 	case CharsetAuto:

@@ -39,6 +39,7 @@ type Addr string
 // Network returns "mem".
 func (a Addr) Network() string { return "mem" }
 
+// String returns the endpoint's URL.
 func (a Addr) String() string { return string(a) }
 
 // Dial connects to the listener at url. It waits, within ctx, until the
