@@ -3,6 +3,7 @@ package wws
 import (
 	"context"
 	"crypto/tls"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,6 +120,12 @@ func (f dialFunc) Dial(ctx context.Context, url string, cfg *transport.Config) (
 // config; c.mu is held.
 func (c *Channel) addExtra(cfg *transport.Config) {
 	v := &c.props.v
+	if c.binding == BindingCustom {
+		if p := v[ChannelPropertyCustomChannelParameters]; p != nil {
+			cfg.Extra[transport.ExtraCustomParameters] = p
+		}
+		return
+	}
 	if c.binding == BindingUDP {
 		if h, ok := v[ChannelPropertyMulticastHops].(uint32); ok {
 			cfg.Extra[udp.ExtraMulticastHops] = h
@@ -128,6 +135,12 @@ func (c *Channel) addExtra(cfg *transport.Config) {
 		}
 		if r, ok := v[slotUDPRetransmission].(udp.Retransmission); ok {
 			cfg.Extra[udp.ExtraRetransmission] = r
+		}
+		return
+	}
+	if c.binding == BindingTCP {
+		if tc, ok := v[slotTLSConfig].(*tls.Config); ok && tc != nil {
+			cfg.Extra[tcp.ExtraTLSConfig] = tc
 		}
 		return
 	}
@@ -152,11 +165,26 @@ func (c *Channel) addExtra(cfg *transport.Config) {
 	if m, ok := v[ChannelPropertyHTTPMessageMapping].(HTTPMessageMapping); ok {
 		cfg.Extra[soaphttp.ExtraHeaderMapping] = &soaphttp.HeaderMapping{Request: m.RequestHeaders, Response: m.ResponseHeaders}
 	}
+	if r, ok := v[ChannelPropertyEnableHTTPRedirect].(bool); ok {
+		cfg.Extra[soaphttp.ExtraFollowRedirects] = r
+	}
+	if m, ok := v[ChannelPropertyCookieMode].(CookieMode); ok {
+		cfg.Extra[soaphttp.ExtraCookies] = m == CookieAuto
+	}
+	if n, ok := v[ChannelPropertyMaxHTTPServerConnections].(uint32); ok && n != 0xFFFFFFFF && n <= math.MaxInt32 {
+		cfg.Extra[soaphttp.ExtraMaxConnsPerHost] = int(n)
+	}
 }
 
 // addExtra adds binding-specific settings to a listener's transport
 // config; l.mu is held.
 func (l *Listener) addExtra(cfg *transport.Config) {
+	if l.binding == BindingCustom {
+		if p := l.props[ListenerPropertyCustomListenerParameters]; p != nil {
+			cfg.Extra[transport.ExtraCustomParameters] = p
+		}
+		return
+	}
 	if l.binding == BindingUDP {
 		if m, ok := l.props[ListenerPropertyIsMulticast].(bool); ok {
 			cfg.Extra[udp.ExtraMulticast] = m
@@ -169,6 +197,15 @@ func (l *Listener) addExtra(cfg *transport.Config) {
 		}
 		return
 	}
+	if l.binding == BindingTCP {
+		// The listener's TLS configuration, never a client one given with
+		// SetChannelProperties.
+		delete(cfg.Extra, tcp.ExtraTLSConfig)
+		if tc, ok := l.props[slotListenerTLSConfig].(*tls.Config); ok && tc != nil {
+			cfg.Extra[tcp.ExtraTLSConfig] = tc
+		}
+		return
+	}
 	if l.binding != BindingHTTP {
 		return
 	}
@@ -177,6 +214,14 @@ func (l *Listener) addExtra(cfg *transport.Config) {
 	}
 	if d, ok := l.props[ListenerPropertyCloseTimeout].(time.Duration); ok {
 		cfg.Extra[soaphttp.ExtraCloseTimeout] = d
+	}
+	if ua, ok := l.props[ListenerPropertyDisallowedUserAgent].([]string); ok {
+		cfg.Extra[soaphttp.ExtraDisallowedUserAgents] = ua
+	}
+	for _, p := range l.chanProps {
+		if n, ok := p.Value.(uint32); ok && p.ID == ChannelPropertyMaxHTTPRequestHeadersBufferSize && n <= math.MaxInt32 {
+			cfg.Extra[soaphttp.ExtraMaxHeaderBytes] = int(n)
+		}
 	}
 	if m, ok := l.props[ListenerPropertyTransportURLMatchingOptions].(uint32); ok && m&MatchURLPrefixPath != 0 {
 		cfg.Extra[soaphttp.ExtraPathMatch] = soaphttp.MatchPrefixPath

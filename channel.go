@@ -57,12 +57,14 @@ type generation struct {
 	readErr    error
 	hasReader  bool
 
-	reqMu   sync.Mutex
-	pending map[string]chan *Message // requests awaiting a correlated reply
+	reqMu     sync.Mutex
+	pending   map[string]chan *Message // requests awaiting a correlated reply; nil: given up on
+	abandoned int                      // the nil entries of pending
 
-	shutDown   atomic.Bool // ShutdownSession succeeded
-	received   atomic.Bool // a message was received (exchange channels)
-	replied    atomic.Bool // a reply was sent (reply channels)
+	shutDown   atomic.Bool             // ShutdownSession succeeded
+	received   atomic.Bool             // a message was received (exchange channels)
+	replied    atomic.Bool             // a reply was sent (reply channels)
+	held       atomic.Pointer[Message] // the response to a one-way Send on a request channel, for Receive
 	reading    atomic.Pointer[Message]
 	writing    atomic.Pointer[Message]
 	faultedErr error // what faulted the channel
@@ -167,7 +169,7 @@ func (c *Channel) timeout(id ChannelPropertyID) time.Duration {
 
 // withTimeout bounds ctx by the timeout property id.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d == Infinite || d <= 0 && d != 0 {
+	if d == Infinite || d < 0 {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, d)
@@ -396,12 +398,15 @@ func (g *generation) deliverReply(m *Message) bool {
 	ch, ok := g.pending[string(m.hdr.RelatesTo)]
 	if ok {
 		delete(g.pending, string(m.hdr.RelatesTo))
+		if ch == nil {
+			g.abandoned--
+		}
 	}
 	g.reqMu.Unlock()
-	if ok {
+	if ch != nil {
 		ch <- m
 	}
-	return ok
+	return ok // a late reply to an abandoned request is dropped
 }
 
 // Abort is WsAbortChannel: it can be called in any state, from any

@@ -148,12 +148,18 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	err = g.conn.Send(sctx, &f)
 	release(g.sendSlot)
 	if err != nil {
+		// A failed exchange of a request channel (an HTTP request refused,
+		// timed out, answered 404) leaves the channel usable: the next
+		// request is a new exchange. On a session the failure is fatal.
+		fatal := c.typ != ChannelTypeRequest
 		if errors.Is(err, io.EOF) && !g.aborted.Load() { // the end of the stream, while sending: a disconnection
 			e := newError(WS_E_ENDPOINT_DISCONNECTED, err, "%s: the connection was closed", op)
-			c.fault(g, e)
+			if fatal {
+				c.fault(g, e)
+			}
 			return e
 		}
-		return c.ioErr(g, err, op, true)
+		return c.ioErr(g, err, op, fatal)
 	}
 	m.state = MessageStateDone
 	return nil
@@ -255,6 +261,10 @@ func (c *Channel) readerErr(g *generation, op string) error {
 
 // receiveDirect reads the one message of a request or reply exchange.
 func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (*Message, error) {
+	if m := g.held.Swap(nil); m != nil {
+		g.received.Store(true)
+		return m, nil
+	}
 	if err := acquire(ctx, g, g.recvSlot); err != nil {
 		return nil, c.ioErr(g, err, op, false)
 	}
@@ -344,15 +354,30 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 	id := string(req.hdr.MessageID)
 	ch := make(chan *Message, 1)
 	g.reqMu.Lock()
-	if _, dup := g.pending[id]; dup {
+	if prev, dup := g.pending[id]; prev != nil {
 		g.reqMu.Unlock()
 		return nil, invalidArg("request: a request with MessageID %s is already pending", id)
+	} else if dup {
+		g.abandoned-- // a retry of a request given up on
 	}
 	g.pending[id] = ch
 	g.reqMu.Unlock()
 	forget := func() {
 		g.reqMu.Lock()
 		delete(g.pending, id)
+		g.reqMu.Unlock()
+	}
+	// abandon forgets a request given up on (timeout, cancellation) while
+	// the session goes on: its reply, if it comes late, is dropped rather
+	// than surfacing in a Receive. At most maxAbandoned are remembered.
+	abandon := func() {
+		g.reqMu.Lock()
+		if g.abandoned < maxAbandoned {
+			g.pending[id] = nil
+			g.abandoned++
+		} else {
+			delete(g.pending, id)
+		}
 		g.reqMu.Unlock()
 	}
 	if err := c.send(ctx, g, req, "request"); err != nil {
@@ -379,10 +404,19 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 		forget()
 		return nil, c.ioErr(g, errAborted, "request", false)
 	case <-rctx.Done():
-		forget()
+		abandon()
+		select {
+		case m := <-ch: // the reply came as the wait ended
+			return m, nil
+		default:
+		}
 		return nil, c.ioErr(g, rctx.Err(), "request", false)
 	}
 }
+
+// maxAbandoned bounds how many given-up requests a session remembers in
+// order to drop their late replies.
+const maxAbandoned = 1024
 
 // exchange runs one request/response exchange on a request channel (HTTP):
 // the request goes out and the response comes back on the same exchange.
@@ -395,14 +429,24 @@ func (c *Channel) exchange(ctx context.Context, g *generation, req *Message, out
 	defer cancel()
 	f, err := g.conn.Receive(rctx)
 	if out == nil {
-		if err == nil && len(f.Data) > 0 {
-			m := &Message{}
-			if derr := g.codec.decode(f.Data, m); derr == nil && m.isFault {
-				return c.faultErr(m, op)
-			}
-		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return c.ioErr(g, err, op, false)
+		}
+		if err == nil && len(f.Data) > 0 {
+			// A message in the response of a one-way send: a fault fails
+			// the send; anything else is kept for the next Receive (WWSAPI
+			// lets a request channel send, then receive the response).
+			m := &Message{state: MessageStateDone, HTTPHeader: f.Header}
+			if derr := g.codec.decode(f.Data, m); derr != nil {
+				return newError(HResult(derr), derr, "%s: read the response", op)
+			}
+			if m.isFault {
+				return c.faultErr(m, op)
+			}
+			if m.hdr.Action == nil && f.Action != "" {
+				m.hdr.SetAction(f.Action)
+			}
+			g.held.Store(m)
 		}
 		return nil
 	}
@@ -490,12 +534,21 @@ func isAnonymous(a []byte) bool {
 // SendFault is WsSendFaultMessageForError: it replies to req with a SOAP
 // fault made from cause. A *Fault (or an *Error carrying one) in cause's
 // chain is sent as it is; any other error becomes a Receiver fault whose
-// reason is the error's text.
+// reason is generic — or the error's text when the channel's
+// FaultDisclosure property is FullFaultDisclosure.
 func (c *Channel) SendFault(ctx context.Context, req *Message, cause error) error {
 	if c == nil {
 		return nilChannel()
 	}
-	f := FaultFor(cause)
+	c.mu.Lock()
+	disclosure, _ := c.props.v[slotFaultDisclosure].(FaultDisclosure)
+	c.mu.Unlock()
+	var f *Fault
+	if disclosure == FullFaultDisclosure {
+		f = FaultFor(cause)
+	} else {
+		f = FaultFor(faultOnly{cause})
+	}
 	reply := c.NewMessage()
 	reply.SetFault(f)
 	addr := reply.hdr.Addressing
@@ -505,8 +558,20 @@ func (c *Channel) SendFault(ctx context.Context, req *Message, cause error) erro
 	return c.Reply(ctx, req, reply)
 }
 
+// faultOnly hides an error's text from FaultFor, keeping the faults in
+// its chain: minimal fault disclosure.
+type faultOnly struct{ err error }
+
+func (faultOnly) Error() string   { return internalErrorReason }
+func (f faultOnly) Unwrap() error { return f.err }
+
+// internalErrorReason is the reason of a fault that discloses nothing
+// (WCF's wording).
+const internalErrorReason = "The server was unable to process the request due to an internal error."
+
 // FaultFor returns the fault to send for err: the *Fault in its chain, the
-// Fault of an *Error in it, or a generic Receiver fault with err's text.
+// Fault of an *Error in it, or a generic Receiver fault with err's text
+// (full disclosure; SendFault discloses less by default).
 func FaultFor(err error) *Fault {
 	var f *Fault
 	if errors.As(err, &f) {
@@ -516,7 +581,7 @@ func FaultFor(err error) *Fault {
 	if errors.As(err, &e) && e.Fault != nil {
 		return e.Fault
 	}
-	reason := "The server was unable to process the request."
+	reason := internalErrorReason
 	if err != nil {
 		reason = err.Error()
 	}

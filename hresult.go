@@ -94,6 +94,20 @@ var hresultNames = map[HRESULT]string{
 }
 
 var hresultTexts = map[HRESULT]string{
+	S_OK:                                "the operation succeeded",
+	S_FALSE:                             "the operation succeeded with nothing to do",
+	WS_S_ASYNC:                          "the operation will complete asynchronously",
+	WS_E_NO_TRANSLATION_AVAILABLE:       "no translation of the text is available in the language asked for",
+	WS_E_SECURITY_VERIFICATION_FAILURE:  "the security verification of a message or token failed",
+	WS_E_PROXY_FAILURE:                  "the HTTP proxy server could not process the request",
+	WS_E_PROXY_ACCESS_DENIED:            "the HTTP proxy server denied access",
+	WS_E_SECURITY_TOKEN_EXPIRED:         "a security token has expired",
+	WS_E_SECURITY_SYSTEM_FAILURE:        "the security system failed",
+	E_POINTER:                           "a required pointer was nil",
+	E_ABORT:                             "the operation was aborted",
+	E_FAIL:                              "an unspecified failure",
+	E_UNEXPECTED:                        "an unexpected failure",
+	CRYPT_E_REVOCATION_OFFLINE:          "the revocation status of a certificate could not be checked",
 	WS_S_END:                            "there are no more messages",
 	WS_E_INVALID_FORMAT:                 "the input data was not in the expected format",
 	WS_E_OBJECT_FAULTED:                 "the object is faulted and cannot be used",

@@ -181,6 +181,47 @@ func TestWineProxySendReceive(t *testing.T) {
 	ch.Close(ctx)
 }
 
+// WsSendMessage then WsReceiveMessage on an HTTP request channel: the
+// response of the send is the message the receive returns.
+func TestHTTPSendThenReceive(t *testing.T) {
+	ctx := testCtx(t)
+	reply := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><resp_test1 xmlns="ns">-2</resp_test1></s:Body></s:Envelope>`
+	url, got := rawHTTPServer(t, "200 OK", reply)
+	ch := soap11Channel(t, url)
+	req := ch.NewMessage()
+	req.SetAction("req_test1")
+	req.SetBody(int32Body("req_test1", -1))
+	if err := ch.Send(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	resp, err := ch.Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := readInt32Body(t, resp, "resp_test1"); v != -2 {
+		t.Errorf("value %d", v)
+	}
+	if _, err := ch.Receive(ctx); HResult(err) != WS_S_END {
+		t.Errorf("second receive: %v, want WS_S_END", err)
+	}
+	// A refused connection fails the request and leaves the channel Open.
+	dead := "http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/"
+	ch2 := soap11Channel(t, dead)
+	for i := 0; i < 2; i++ {
+		req := ch2.NewMessage()
+		req.SetAction("req_test1")
+		if _, err := ch2.Request(ctx, req); HResult(err) != WS_E_ENDPOINT_NOT_FOUND {
+			t.Errorf("request %d to a closed port: %v, want WS_E_ENDPOINT_NOT_FOUND", i, err)
+		}
+	}
+	if st := ch2.State(); st != ChannelStateOpen {
+		t.Errorf("the channel is %s after refused requests", st)
+	}
+	ch.Close(ctx)
+	ch2.Close(ctx)
+}
+
 // proxy.c's fault case: a SOAP 1.1 fault in a 500 response surfaces as
 // WS_E_ENDPOINT_FAULT_RECEIVED with its code, reason and detail.
 func TestWineProxyFault(t *testing.T) {
@@ -245,6 +286,16 @@ func TestHTTPStatusCodes(t *testing.T) {
 		_, err := ch.Request(ctx, req)
 		if HResult(err) != tc.code {
 			t.Errorf("status %d %q: %v, want %v", tc.status, tc.header, err, tc.code)
+		}
+		// A failed exchange does not fault a request channel: the next
+		// request is a new exchange.
+		if st := ch.State(); st != ChannelStateOpen {
+			t.Errorf("status %d: the channel is %s after the failed request", tc.status, st)
+		}
+		req = ch.NewMessage()
+		req.SetAction("urn:a")
+		if _, err := ch.Request(ctx, req); HResult(err) != tc.code {
+			t.Errorf("status %d, second request: %v, want %v", tc.status, err, tc.code)
 		}
 		ch.Close(ctx)
 		srv.Close()
@@ -366,7 +417,7 @@ func TestHTTPCombinations(t *testing.T) {
 					f.SetAction("urn:fail")
 					_, err = ch.Request(ctx, f)
 					var e *Error
-					if HResult(err) != WS_E_ENDPOINT_FAULT_RECEIVED || !errors.As(err, &e) || e.Fault.ReasonText() != "it failed" {
+					if HResult(err) != WS_E_ENDPOINT_FAULT_RECEIVED || !errors.As(err, &e) || e.Fault.ReasonText() != internalErrorReason {
 						t.Fatalf("fault: %v", err)
 					}
 				})

@@ -18,7 +18,7 @@ type ChannelPropertyID uint32
 // when it can be set.
 const (
 	ChannelPropertyMaxBufferedMessageSize          ChannelPropertyID = 0  // uint32, 65536
-	ChannelPropertyMaxStreamedMessageSize          ChannelPropertyID = 1  // uint64, 4194304
+	ChannelPropertyMaxStreamedMessageSize          ChannelPropertyID = 1  // uint64, 4194304; no effect: streamed transfer is E_NOTIMPL
 	ChannelPropertyMaxStreamedStartSize            ChannelPropertyID = 2  // uint32, 16384
 	ChannelPropertyMaxStreamedFlushSize            ChannelPropertyID = 3  // uint32, 65536
 	ChannelPropertyEncoding                        ChannelPropertyID = 4  // Encoding
@@ -26,23 +26,23 @@ const (
 	ChannelPropertyAddressingVersion               ChannelPropertyID = 6  // AddressingVersion, 1.0
 	ChannelPropertyMaxSessionDictionarySize        ChannelPropertyID = 7  // uint32, 2048
 	ChannelPropertyState                           ChannelPropertyID = 8  // ChannelState (read-only)
-	ChannelPropertyAsyncCallbackModel              ChannelPropertyID = 9  // CallbackModel, LongCallback
+	ChannelPropertyAsyncCallbackModel              ChannelPropertyID = 9  // CallbackModel, LongCallback; no effect: Go calls block, use goroutines
 	ChannelPropertyIPVersion                       ChannelPropertyID = 10 // IPVersion, IPVersionAuto
-	ChannelPropertyResolveTimeout                  ChannelPropertyID = 11 // time.Duration, Infinite
+	ChannelPropertyResolveTimeout                  ChannelPropertyID = 11 // time.Duration, Infinite; name resolution is bounded by ConnectTimeout
 	ChannelPropertyConnectTimeout                  ChannelPropertyID = 12 // time.Duration, 30s
 	ChannelPropertySendTimeout                     ChannelPropertyID = 13 // time.Duration, 30s
 	ChannelPropertyReceiveResponseTimeout          ChannelPropertyID = 14 // time.Duration, 30s
 	ChannelPropertyReceiveTimeout                  ChannelPropertyID = 15 // time.Duration, 30s
 	ChannelPropertyCloseTimeout                    ChannelPropertyID = 16 // time.Duration, 30s
 	ChannelPropertyEnableTimeouts                  ChannelPropertyID = 17 // bool, true
-	ChannelPropertyTransferMode                    ChannelPropertyID = 18 // TransferMode, TransferBuffered
+	ChannelPropertyTransferMode                    ChannelPropertyID = 18 // TransferMode, TransferBuffered; others E_NOTIMPL
 	ChannelPropertyMulticastInterface              ChannelPropertyID = 19 // uint32, 0
 	ChannelPropertyMulticastHops                   ChannelPropertyID = 20 // uint32, 1
 	ChannelPropertyRemoteAddress                   ChannelPropertyID = 21 // string (read-only)
 	ChannelPropertyRemoteIPAddress                 ChannelPropertyID = 22 // net.Addr (read-only)
 	ChannelPropertyHTTPConnectionID                ChannelPropertyID = 23 // uint64 (read-only)
 	ChannelPropertyCustomChannelCallbacks          ChannelPropertyID = 24 // CustomTransport
-	ChannelPropertyCustomChannelParameters         ChannelPropertyID = 25 // any
+	ChannelPropertyCustomChannelParameters         ChannelPropertyID = 25 // any; given to the custom Dial as Config.Extra[transport.ExtraCustomParameters]
 	ChannelPropertyCustomChannelInstance           ChannelPropertyID = 26 // any (read-only)
 	ChannelPropertyTransportURL                    ChannelPropertyID = 27 // string (read-only)
 	ChannelPropertyNoDelay                         ChannelPropertyID = 28 // bool, false
@@ -52,18 +52,18 @@ const (
 	ChannelPropertyMaxHTTPServerConnections        ChannelPropertyID = 32 // uint32, unlimited
 	ChannelPropertyIsSessionShutDown               ChannelPropertyID = 33 // bool (read-only)
 	ChannelPropertyChannelType                     ChannelPropertyID = 34 // ChannelType (read-only)
-	ChannelPropertyTrimBufferedMessageSize         ChannelPropertyID = 35 // uint32, 65536
+	ChannelPropertyTrimBufferedMessageSize         ChannelPropertyID = 35 // uint32, 65536; a hint, no effect
 	ChannelPropertyEncoder                         ChannelPropertyID = 36 // not supported (E_NOTIMPL)
 	ChannelPropertyDecoder                         ChannelPropertyID = 37 // not supported (E_NOTIMPL)
 	ChannelPropertyProtectionLevel                 ChannelPropertyID = 38 // ProtectionLevel (read-only)
-	ChannelPropertyCookieMode                      ChannelPropertyID = 39 // CookieMode, CookieAuto
+	ChannelPropertyCookieMode                      ChannelPropertyID = 39 // CookieMode, CookieAuto: a cookie jar per channel
 	ChannelPropertyHTTPProxySettingMode            ChannelPropertyID = 40 // HTTPProxySettingMode, HTTPProxyAuto
 	ChannelPropertyCustomHTTPProxy                 ChannelPropertyID = 41 // HTTPProxy
 	ChannelPropertyHTTPMessageMapping              ChannelPropertyID = 42 // HTTPMessageMapping
-	ChannelPropertyEnableHTTPRedirect              ChannelPropertyID = 43 // bool, false
+	ChannelPropertyEnableHTTPRedirect              ChannelPropertyID = 43 // bool, false: a 3xx response fails the request
 	ChannelPropertyHTTPRedirectCallbackContext     ChannelPropertyID = 44 // HTTPRedirectFunc
 	ChannelPropertyFaultsAsErrors                  ChannelPropertyID = 45 // bool, true
-	ChannelPropertyAllowUnsecuredFaults            ChannelPropertyID = 46 // bool, false
+	ChannelPropertyAllowUnsecuredFaults            ChannelPropertyID = 46 // bool, false; no effect: wws has no message security
 	ChannelPropertyHTTPServerSPN                   ChannelPropertyID = 47 // string (read-only)
 	ChannelPropertyHTTPProxySPN                    ChannelPropertyID = 48 // string (read-only)
 	ChannelPropertyMaxHTTPRequestHeadersBufferSize ChannelPropertyID = 49 // uint32, 65536
@@ -76,13 +76,25 @@ const (
 	// channel sends with (its own transport, TLS and proxy settings apply;
 	// the TLS and proxy properties do not).
 	ChannelPropertyHTTPClient ChannelPropertyID = 0x1000
-	// ChannelPropertyTLSConfig is the *tls.Config of https request
-	// channels: roots to trust (a certificate pool), client certificates.
+	// ChannelPropertyTLSConfig is the *tls.Config of https request channels
+	// and net.tcp channels: RootCAs to trust (nil: the system's roots),
+	// Certificates to present as the client certificate when the service
+	// asks for one, ServerName (empty: the URL's host). On a net.tcp channel
+	// it turns on transport security as WCF's NetTcpBinding with
+	// SecurityMode.Transport does: the preamble asks for the [MC-NMF]
+	// application/ssl-tls upgrade and the session runs inside TLS; a service
+	// that does not upgrade is refused, never spoken to in plaintext.
+	// Certificate failures are CERT_E_* errors (CERT_E_UNTRUSTEDROOT,
+	// CERT_E_CN_NO_MATCH, CERT_E_EXPIRED, …). Set at creation.
 	ChannelPropertyTLSConfig ChannelPropertyID = 0x1001
 	// ChannelPropertyUDPRetransmission is the udp.Retransmission of a UDP
 	// channel: SOAP-over-UDP's repeat counts and delays
 	// (udp.DefaultRetransmission; udp.NoRetransmission turns repeats off).
 	ChannelPropertyUDPRetransmission ChannelPropertyID = 0x1002
+	// ChannelPropertyFaultDisclosure is the FaultDisclosure SendFault
+	// uses for errors that carry no fault of their own (WsSendFaultMessageForError's
+	// faultDisclosure argument). Default: MinimalFaultDisclosure.
+	ChannelPropertyFaultDisclosure ChannelPropertyID = 0x1003
 )
 
 // Property storage slots: WWSAPI's ids are their own slots; the wws
@@ -92,7 +104,8 @@ const (
 	slotHTTPClient             = 50
 	slotTLSConfig              = 51
 	slotUDPRetransmission      = 52
-	numChannelProperties       = 53
+	slotFaultDisclosure        = 53
+	numChannelProperties       = 54
 )
 
 // slot returns where the property is stored, or -1 for an unknown id.
@@ -114,7 +127,7 @@ const (
 	ListenerPropertyListenBacklog               ListenerPropertyID = 0  // uint32
 	ListenerPropertyIPVersion                   ListenerPropertyID = 1  // IPVersion, IPVersionAuto
 	ListenerPropertyState                       ListenerPropertyID = 2  // ListenerState (read-only)
-	ListenerPropertyAsyncCallbackModel          ListenerPropertyID = 3  // CallbackModel
+	ListenerPropertyAsyncCallbackModel          ListenerPropertyID = 3  // CallbackModel; no effect
 	ListenerPropertyChannelType                 ListenerPropertyID = 4  // ChannelType (read-only)
 	ListenerPropertyChannelBinding              ListenerPropertyID = 5  // ChannelBinding (read-only)
 	ListenerPropertyConnectTimeout              ListenerPropertyID = 6  // time.Duration, 15s
@@ -125,15 +138,24 @@ const (
 	ListenerPropertyToHeaderMatchingOptions     ListenerPropertyID = 11 // uint32
 	ListenerPropertyTransportURLMatchingOptions ListenerPropertyID = 12 // uint32
 	ListenerPropertyCustomListenerCallbacks     ListenerPropertyID = 13 // CustomTransport
-	ListenerPropertyCustomListenerParameters    ListenerPropertyID = 14 // any
+	ListenerPropertyCustomListenerParameters    ListenerPropertyID = 14 // any; given to the custom Listen as Config.Extra[transport.ExtraCustomParameters]
 	ListenerPropertyCustomListenerInstance      ListenerPropertyID = 15 // any (read-only)
-	ListenerPropertyDisallowedUserAgent         ListenerPropertyID = 16 // []string, {"Mozilla"}
+	ListenerPropertyDisallowedUserAgent         ListenerPropertyID = 16 // []string, {"Mozilla"}: such requests get 403
 )
 
 // Listener properties of wws beyond WWSAPI's.
 const (
-	// ListenerPropertyTLSConfig is the *tls.Config an https listener serves
-	// with: its certificate, and client certificate requirements.
+	// ListenerPropertyTLSConfig is the *tls.Config an https or net.tcp
+	// listener serves with: its certificate (required), and client
+	// certificate requirements (ClientAuth, e.g. RequireAndVerifyClientCert,
+	// with ClientCAs). A net.tcp listener with it requires transport
+	// security: every session must ask for the [MC-NMF] application/ssl-tls
+	// upgrade (WCF's NetTcpBinding with SecurityMode.Transport); a client
+	// that does not is refused with an UpgradeInvalid framing fault. A
+	// session whose TLS handshake fails — a client certificate that does not
+	// verify, say — fails one Accept with its CERT_E_* or
+	// WS_E_SECURITY_VERIFICATION_FAILURE error; the listener goes on
+	// serving. Set at creation.
 	ListenerPropertyTLSConfig ListenerPropertyID = 0x1000
 )
 
@@ -266,8 +288,9 @@ var channelProps = [numChannelProperties]propInfo{
 	ChannelPropertyHTTPProxySPN:                    {"HTTPProxySPN", tString, getOnly, bHTTP, true, nil},
 	ChannelPropertyMaxHTTPRequestHeadersBufferSize: {"MaxHTTPRequestHeadersBufferSize", tUint32, setCreate, bHTTP, false, constant(uint32(65536))},
 	slotHTTPClient:                                 {"HTTPClient", reflect.TypeFor[*http.Client](), setCreate, bHTTP, false, nil},
-	slotTLSConfig:                                  {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, false, nil},
+	slotTLSConfig:                                  {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP | bTCP, false, nil},
 	slotUDPRetransmission:                          {"UDPRetransmission", reflect.TypeFor[udp.Retransmission](), setCreate, bUDP, false, nil},
+	slotFaultDisclosure:                            {"FaultDisclosure", reflect.TypeFor[FaultDisclosure](), setAny, bAll, false, constant(MinimalFaultDisclosure)},
 }
 
 // defaultEncoding is WWSAPI's per-binding default encoding.
@@ -314,7 +337,7 @@ var listenerProps = [numListenerProperties]listenerPropInfo{
 	ListenerPropertyCustomListenerParameters:    {"CustomListenerParameters", tAny, setCreate, bCustom, nil},
 	ListenerPropertyCustomListenerInstance:      {"CustomListenerInstance", tAny, getOnly, bCustom, nil},
 	ListenerPropertyDisallowedUserAgent:         {"DisallowedUserAgent", reflect.TypeFor[[]string](), setCreate, bHTTP, []string{"Mozilla"}},
-	slotListenerTLSConfig:                       {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP, nil},
+	slotListenerTLSConfig:                       {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP | bTCP, nil},
 }
 
 // String returns the id's Go name, "ListenerPropertyListenBacklog", or
@@ -443,6 +466,8 @@ func checkChannelValue(b ChannelBinding, t ChannelType, id ChannelPropertyID, v 
 	case ChannelPropertyTransferMode:
 		if tm := v.(TransferMode); tm > TransferStreamed {
 			return invalidArg("%s: unknown transfer mode %d", id, uint32(tm))
+		} else if tm != TransferBuffered {
+			return newError(E_NOTIMPL, nil, "%s: streamed transfer is not implemented; messages are buffered", id)
 		}
 	case ChannelPropertyMaxSessionDictionarySize:
 		if v.(uint32) > 0x7FFFFFFF {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wwsgo/wws/soap"
 )
 
 // freePort returns a TCP port free on loopback right now.
@@ -428,6 +430,114 @@ func TestTCPDualStack(t *testing.T) {
 		req.SetAction("urn:q")
 		if _, err := c.Request(ctx, req); err != nil {
 			t.Fatalf("%s: %v", host, err)
+		}
+		c.Close(ctx)
+	}
+}
+
+// TestTCPLateReplyDropped: the reply to a request given up on (its
+// deadline passed) is dropped when it comes late; it never surfaces in a
+// Receive, and the session goes on.
+func TestTCPLateReplyDropped(t *testing.T) {
+	ctx := testCtx(t)
+	l, url := tcpListener(t)
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			ch, err := l.AcceptChannel(ctx)
+			if err != nil {
+				return err
+			}
+			defer ch.Close(ctx)
+			req, err := ch.Receive(ctx)
+			if err != nil {
+				return err
+			}
+			<-release
+			reply := ch.NewMessage()
+			reply.SetAction("urn:lateResponse")
+			if err := ch.Reply(ctx, req, reply); err != nil {
+				return err
+			}
+			push := ch.NewMessage()
+			push.SetAction("urn:push")
+			if err := ch.Send(ctx, push); err != nil {
+				return err
+			}
+			_, err = ch.Receive(ctx)
+			if HResult(err) != WS_S_END {
+				return fmt.Errorf("server's last receive: %v", err)
+			}
+			return nil
+		}()
+	}()
+	c, err := Dial(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := c.NewMessage()
+	req.SetAction("urn:late")
+	rctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err = c.Request(rctx, req)
+	cancel()
+	if err == nil {
+		t.Fatal("the request did not time out")
+	}
+	close(release)
+	m, err := c.Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Action() != "urn:push" {
+		t.Fatalf("received %q, want urn:push (the late reply leaked)", m.Action())
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSendFaultDisclosure: SendFault hides a plain error's text unless the
+// channel's FaultDisclosure is FullFaultDisclosure; a *Fault goes as it is.
+func TestSendFaultDisclosure(t *testing.T) {
+	ctx := testCtx(t)
+	secret := errors.New("open /etc/app/db.conf: permission denied")
+	own := &Fault{Code: soap.QName{NS: soap.NamespaceSOAP12, Local: soap.CodeSender},
+		Reason: []soap.ReasonText{{Lang: "en-US", Text: "n2 must not be zero"}}}
+	for _, tc := range []struct {
+		props []ChannelProperty
+		cause error
+		want  string
+	}{
+		{nil, secret, internalErrorReason},
+		{[]ChannelProperty{{ChannelPropertyFaultDisclosure, FullFaultDisclosure}}, secret, secret.Error()},
+		{nil, fmt.Errorf("wrapped: %w", own), "n2 must not be zero"},
+	} {
+		l, url := tcpListener(t, tc.props...)
+		go func() {
+			ch, err := l.AcceptChannel(ctx)
+			if err != nil {
+				return
+			}
+			defer ch.Close(ctx)
+			if m, err := ch.Receive(ctx); err == nil {
+				ch.SendFault(ctx, m, tc.cause)
+				ch.Receive(ctx)
+			}
+		}()
+		c, err := Dial(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := c.NewMessage()
+		req.SetAction("urn:fail")
+		_, err = c.Request(ctx, req)
+		var e *Error
+		if !errors.As(err, &e) || e.Fault == nil || e.Fault.ReasonText() != tc.want {
+			t.Errorf("%v: got %v, want the reason %q", tc.props, err, tc.want)
 		}
 		c.Close(ctx)
 	}

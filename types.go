@@ -273,6 +273,19 @@ const (
 	ProtectionSignAndEncrypt ProtectionLevel = 3
 )
 
+// FaultDisclosure is WS_FAULT_DISCLOSURE: how much of an error a fault
+// made from it tells the peer.
+type FaultDisclosure uint32
+
+// Fault disclosures.
+const (
+	// MinimalFaultDisclosure sends a generic reason for errors that carry
+	// no fault of their own, so that internal details do not leak.
+	MinimalFaultDisclosure FaultDisclosure = 0
+	// FullFaultDisclosure sends the error's text as the reason.
+	FullFaultDisclosure FaultDisclosure = 1
+)
+
 // CookieMode is WS_COOKIE_MODE.
 type CookieMode uint32
 

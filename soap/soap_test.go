@@ -186,3 +186,45 @@ func TestReadErrors(t *testing.T) {
 	}
 	_ = io.EOF
 }
+
+// TestCustomHeaderMustUnderstand: a custom header marked MustUnderstand is
+// written with s:mustUnderstand="1" even when its XML lacks it, also when
+// the header rebinds the prefix s, and read back as MustUnderstand.
+func TestCustomHeaderMustUnderstand(t *testing.T) {
+	for _, xml := range []string{
+		`<t:Token xmlns:t="urn:t">abc</t:Token>`,
+		`<s:Token xmlns:s="urn:t">abc</s:Token>`,
+		`<Token xmlns="urn:t"><x>1</x></Token>`,
+	} {
+		for _, binary := range []bool{false, true} {
+			h := Header{Version: SOAP12, Addressing: Addressing10}
+			h.SetAction("urn:act")
+			h.Custom = []CustomHeader{{Local: []byte("Token"), NS: []byte("urn:t"), MustUnderstand: true, XML: []byte(xml)}}
+			var w interface {
+				xmlnode.Writer
+				Bytes() []byte
+			}
+			if binary {
+				w = nbfx.NewWriter(nil)
+			} else {
+				w = xmltext.NewWriter(xmltext.WriterOptions{})
+			}
+			if err := WriteEnvelope(w, &h, nil); err != nil {
+				t.Fatalf("%s: %v", xml, err)
+			}
+			var r xmlnode.Reader
+			if binary {
+				r = nbfx.NewReader(w.Bytes(), nil, xmlnode.Quotas{})
+			} else {
+				r = xmltext.NewReader(w.Bytes(), xmltext.ReaderOptions{})
+			}
+			var got Header
+			if err := ReadEnvelopeStart(r, &got); err != nil {
+				t.Fatalf("%s binary=%v: %v\n%s", xml, binary, err, w.Bytes())
+			}
+			if len(got.Custom) != 1 || !got.Custom[0].MustUnderstand || string(got.Custom[0].NS) != "urn:t" {
+				t.Errorf("%s binary=%v: read back %+v\n%s", xml, binary, got.Custom, w.Bytes())
+			}
+		}
+	}
+}

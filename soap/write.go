@@ -16,6 +16,7 @@ var (
 	bBody             = []byte("Body")
 	bFault            = []byte("Fault")
 	bMustUnderstand   = []byte("mustUnderstand")
+	bMU               = []byte("smu")
 	bAction           = []byte("Action")
 	bTo               = []byte("To")
 	bMessageID        = []byte("MessageID")
@@ -105,7 +106,7 @@ func WriteEnvelopeStart(w xmlnode.Writer, h *Header) error {
 			}
 		}
 		for i := range h.Custom {
-			ew.xml(h.Custom[i].XML)
+			ew.custom(&h.Custom[i], sns)
 		}
 		ew.end()
 	}
@@ -161,6 +162,44 @@ func (e *errWriter) end() {
 func (e *errWriter) xml(frag []byte) {
 	if e.err == nil && len(frag) > 0 {
 		e.err = xmlnode.Copy(e.w, xmltext.NewReader(frag, xmltext.ReaderOptions{Fragment: true}))
+	}
+}
+
+// custom copies a custom header block, adding s:mustUnderstand="1" when
+// the header says it must be understood and its XML does not say so itself.
+func (e *errWriter) custom(c *CustomHeader, sns []byte) {
+	if !c.MustUnderstand {
+		e.xml(c.XML)
+		return
+	}
+	if e.err != nil || len(c.XML) == 0 {
+		return
+	}
+	r := xmltext.NewReader(c.XML, xmltext.ReaderOptions{Fragment: true})
+	n, err := r.Next()
+	if err != nil {
+		e.err = err
+		return
+	}
+	if n.Kind != xmlnode.KindStartElement {
+		e.err = fmt.Errorf("soap: custom header %s is not an element", c.Local)
+		return
+	}
+	if e.err = xmlnode.WriteNode(e.w, n); e.err != nil {
+		return
+	}
+	if _, ok := n.Attr(string(bMustUnderstand), string(sns)); !ok {
+		prefix := bS
+		for i := range n.Attrs {
+			if a := &n.Attrs[i]; a.IsXmlns() && string(a.DeclaredPrefix()) == "s" {
+				prefix = bMU // the header rebinds s: declare a prefix of our own
+				e.xmlns(prefix, sns)
+			}
+		}
+		e.attr(prefix, bMustUnderstand, sns, xmlnode.Int(1))
+	}
+	if e.err == nil {
+		e.err = xmlnode.Copy(e.w, r)
 	}
 }
 

@@ -101,6 +101,12 @@ type Config struct {
 	Extra map[string]any
 }
 
+// ExtraCustomParameters is the Config.Extra key under which a custom
+// binding's Dial and Listen find the value of the channel's
+// CustomChannelParameters or the listener's CustomListenerParameters
+// property (WS_CHANNEL_PROPERTY_CUSTOM_CHANNEL_PARAMETERS), when set.
+const ExtraCustomParameters = "custom.Parameters"
+
 // Dialer opens client connections.
 type Dialer interface {
 	// Dial connects to url within ctx and returns the connection, ready

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
@@ -105,14 +106,19 @@ func newClient(s *settings, cfg *transport.Config) *http.Client {
 	t.DialContext = func(ctx context.Context, _, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, netw, addr)
 	}
+	t.MaxConnsPerHost = s.maxConnsPerHost
 	// The response must come within the channel's timeouts, not the
 	// transport's: they are bounded by the contexts given to Send.
-	return &http.Client{
-		Transport: t,
+	hc := &http.Client{Transport: t}
+	if !s.followRedirects {
 		// WWSAPI does not follow redirects unless told to
 		// (WS_CHANNEL_PROPERTY_ENABLE_HTTP_REDIRECT defaults to FALSE).
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
+	if s.cookies {
+		hc.Jar, _ = cookiejar.New(nil) // never fails without options
+	}
+	return hc
 }
 
 // ClientConn is the Conn of an HTTP request channel: every Send is one POST

@@ -1,6 +1,7 @@
 package soaphttp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -186,7 +187,7 @@ func (t *portTable) register(ctx context.Context, netw, host string, port int, s
 		Handler:           p,
 		ReadHeaderTimeout: s.readTimeout,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10, // WWSAPI's MAX_HTTP_REQUEST_HEADERS_BUFFER_SIZE
+		MaxHeaderBytes:    cmp.Or(s.maxHeaderBytes, 64<<10), // WWSAPI's MAX_HTTP_REQUEST_HEADERS_BUFFER_SIZE
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	if scheme == "https" {

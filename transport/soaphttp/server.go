@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,6 +166,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodPost)
 		plainError(w, http.StatusMethodNotAllowed, "Messages are sent to this endpoint with POST.")
 		return
+	}
+	if ua := r.UserAgent(); ua != "" {
+		for _, bad := range h.s.disallowedUA {
+			if bad != "" && strings.Contains(ua, bad) {
+				plainError(w, http.StatusForbidden, "This endpoint does not serve this user agent.")
+				return
+			}
+		}
 	}
 	ct := r.Header.Get("Content-Type")
 	media, params := parseContentType(ct)

@@ -84,6 +84,26 @@ const (
 	// request's headers (Listen only) and of its body. Default:
 	// DefaultReadTimeout.
 	ExtraReadTimeout = "soaphttp.ReadTimeout"
+	// ExtraFollowRedirects is a bool: whether the default client follows
+	// 3xx redirects (WS_CHANNEL_PROPERTY_ENABLE_HTTP_REDIRECT). Default:
+	// false — a redirect is the response, and fails the exchange.
+	ExtraFollowRedirects = "soaphttp.FollowRedirects"
+	// ExtraCookies is a bool: whether the default client keeps cookies
+	// the server sets and sends them back (WS_COOKIE_MODE_AUTO), in a jar
+	// of the Conn's own. Default: false (WS_COOKIE_MODE_MANUAL).
+	ExtraCookies = "soaphttp.Cookies"
+	// ExtraMaxConnsPerHost is an int bounding the default client's
+	// connections to one server (WS_CHANNEL_PROPERTY_MAX_HTTP_SERVER_CONNECTIONS).
+	// Default: no bound.
+	ExtraMaxConnsPerHost = "soaphttp.MaxConnsPerHost"
+	// ExtraDisallowedUserAgents is a []string: a request whose User-Agent
+	// contains one of them is refused with 403 Forbidden
+	// (WS_LISTENER_PROPERTY_DISALLOWED_USER_AGENT). Default: none.
+	ExtraDisallowedUserAgents = "soaphttp.DisallowedUserAgents"
+	// ExtraMaxHeaderBytes is an int bounding a request's headers on a
+	// Listen (WS_CHANNEL_PROPERTY_MAX_HTTP_REQUEST_HEADERS_BUFFER_SIZE).
+	// Default: 64 KiB.
+	ExtraMaxHeaderBytes = "soaphttp.MaxHeaderBytes"
 )
 
 // Defaults of the Extra settings.
@@ -263,6 +283,12 @@ type settings struct {
 	queueTimeout time.Duration
 	replyTimeout time.Duration
 	readTimeout  time.Duration
+
+	followRedirects bool
+	cookies         bool
+	maxConnsPerHost int
+	disallowedUA    []string
+	maxHeaderBytes  int
 }
 
 // readSettings reads cfg and its Extra keys, with the defaults.
@@ -328,6 +354,10 @@ func readSettings(cfg *transport.Config) (*settings, error) {
 			if bad && x > 0 {
 				*d = x
 			}
+		case *bool:
+			*d, bad = v.(bool)
+		case *[]string:
+			*d, bad = v.([]string)
 		case *HeaderMapping:
 			var m *HeaderMapping
 			m, bad = v.(*HeaderMapping)
@@ -348,6 +378,11 @@ func readSettings(cfg *transport.Config) (*settings, error) {
 	get(ExtraQueueTimeout, &s.queueTimeout)
 	get(ExtraReplyTimeout, &s.replyTimeout)
 	get(ExtraReadTimeout, &s.readTimeout)
+	get(ExtraFollowRedirects, &s.followRedirects)
+	get(ExtraCookies, &s.cookies)
+	get(ExtraMaxConnsPerHost, &s.maxConnsPerHost)
+	get(ExtraDisallowedUserAgents, &s.disallowedUA)
+	get(ExtraMaxHeaderBytes, &s.maxHeaderBytes)
 	mode, hasMode := cfg.Extra[ExtraProxyMode]
 	get(ExtraProxyMode, &s.proxyMode)
 	if err != nil {
