@@ -60,10 +60,17 @@ const (
 	E_OUTOFMEMORY HRESULT = 0x8007000E
 	E_INVALIDARG  HRESULT = 0x80070057
 
+	// Certificate errors (winerror.h), which WWSAPI passes through unchanged
+	// from the TLS layer.
 	CERT_E_EXPIRED             HRESULT = 0x800B0101
+	CERT_E_ROLE                HRESULT = 0x800B0103
+	CERT_E_PATHLENCONST        HRESULT = 0x800B0104
 	CERT_E_UNTRUSTEDROOT       HRESULT = 0x800B0109
+	CERT_E_CHAINING            HRESULT = 0x800B010A
+	CERT_E_REVOKED             HRESULT = 0x800B010C
 	CERT_E_CN_NO_MATCH         HRESULT = 0x800B010F
 	CERT_E_WRONG_USAGE         HRESULT = 0x800B0110
+	CERT_E_INVALID_NAME        HRESULT = 0x800B0114
 	CRYPT_E_REVOCATION_OFFLINE HRESULT = 0x80092013
 )
 
@@ -89,8 +96,10 @@ var hresultNames = map[HRESULT]string{
 	WS_E_SECURITY_TOKEN_EXPIRED: "WS_E_SECURITY_TOKEN_EXPIRED", WS_E_SECURITY_SYSTEM_FAILURE: "WS_E_SECURITY_SYSTEM_FAILURE",
 	E_NOTIMPL: "E_NOTIMPL", E_POINTER: "E_POINTER", E_ABORT: "E_ABORT", E_FAIL: "E_FAIL", E_UNEXPECTED: "E_UNEXPECTED",
 	E_OUTOFMEMORY: "E_OUTOFMEMORY", E_INVALIDARG: "E_INVALIDARG",
-	CERT_E_EXPIRED: "CERT_E_EXPIRED", CERT_E_UNTRUSTEDROOT: "CERT_E_UNTRUSTEDROOT", CERT_E_CN_NO_MATCH: "CERT_E_CN_NO_MATCH",
-	CERT_E_WRONG_USAGE: "CERT_E_WRONG_USAGE", CRYPT_E_REVOCATION_OFFLINE: "CRYPT_E_REVOCATION_OFFLINE",
+	CERT_E_EXPIRED: "CERT_E_EXPIRED", CERT_E_ROLE: "CERT_E_ROLE", CERT_E_PATHLENCONST: "CERT_E_PATHLENCONST",
+	CERT_E_UNTRUSTEDROOT: "CERT_E_UNTRUSTEDROOT", CERT_E_CHAINING: "CERT_E_CHAINING", CERT_E_REVOKED: "CERT_E_REVOKED",
+	CERT_E_CN_NO_MATCH: "CERT_E_CN_NO_MATCH", CERT_E_WRONG_USAGE: "CERT_E_WRONG_USAGE", CERT_E_INVALID_NAME: "CERT_E_INVALID_NAME",
+	CRYPT_E_REVOCATION_OFFLINE: "CRYPT_E_REVOCATION_OFFLINE",
 }
 
 var hresultTexts = map[HRESULT]string{
@@ -142,10 +151,15 @@ var hresultTexts = map[HRESULT]string{
 	WS_E_PROXY_REQUIRES_DIGEST_AUTH:     "the proxy requires HTTP digest authentication",
 	WS_E_PROXY_REQUIRES_NTLM_AUTH:       "the proxy requires HTTP NTLM authentication",
 	WS_E_PROXY_REQUIRES_NEGOTIATE_AUTH:  "the proxy requires HTTP negotiate authentication",
-	CERT_E_EXPIRED:                      "the certificate has expired",
+	CERT_E_EXPIRED:                      "the certificate has expired or is not yet valid",
+	CERT_E_ROLE:                         "a certificate that can only be an end entity is used as a CA, or the reverse",
+	CERT_E_PATHLENCONST:                 "the certificate chain is longer than a CA allows",
 	CERT_E_UNTRUSTEDROOT:                "the certificate chains to an untrusted root",
+	CERT_E_CHAINING:                     "the certificate could not be chained to a trusted root",
+	CERT_E_REVOKED:                      "the certificate was revoked by its issuer",
 	CERT_E_CN_NO_MATCH:                  "the certificate's name does not match the host",
 	CERT_E_WRONG_USAGE:                  "the certificate is not valid for the requested usage",
+	CERT_E_INVALID_NAME:                 "the certificate has a name its issuer may not certify",
 }
 
 // Name returns the constant's name, e.g. "WS_E_OPERATION_ABORTED", or "" when unknown.

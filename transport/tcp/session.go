@@ -6,6 +6,7 @@ package tcp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -323,6 +324,10 @@ type ServerConfig struct {
 	Encoding nmf.Encoding
 	// MaxEnvelopeSize bounds envelopes read in the session.
 	MaxEnvelopeSize int
+	// TLS, when set, requires the application/ssl-tls upgrade (see
+	// ClientHandshakeTLS): a client that sends PreambleEnd without it gets
+	// an UpgradeInvalid fault. Route may set it for the endpoint it picks.
+	TLS *tls.Config
 }
 
 // ServerHandshake reads a duplex preamble within ctx and answers it: a
@@ -389,7 +394,14 @@ func ServerHandshake(ctx context.Context, conn net.Conn, cfg *ServerConfig) (*Se
 	}
 	switch r.Type {
 	case nmf.PreambleEndRecord:
+		if cfg.TLS != nil {
+			return fault(nmf.FaultUpgradeInvalid, "nettcp preamble: %s requires the %s upgrade; the client sent none", p.Via, nmf.UpgradeSSLTLS)
+		}
 	case nmf.UpgradeRequestRecord:
+		if cfg.TLS != nil && string(r.Data) == nmf.UpgradeSSLTLS {
+			s, err := serverUpgradeTLS(ctx, conn, f, p.Via, cfg.TLS)
+			return s, p, err
+		}
 		return fault(nmf.FaultUpgradeInvalid, "nettcp preamble: upgrade %q is not supported", r.Data)
 	default:
 		conn.Close()

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -60,9 +61,15 @@ func network(ipv int) string {
 }
 
 // Dial connects to a net.tcp URL — trying every address the host resolves
-// to — and performs the duplex preamble, within ctx.
+// to — and performs the duplex preamble, within ctx. With a *tls.Config in
+// cfg.Extra[ExtraTLSConfig] the preamble asks for the application/ssl-tls
+// upgrade and the session runs inside TLS (ClientHandshakeTLS).
 func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.Conn, error) {
 	host, port, _, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := tlsConfigFrom(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +88,12 @@ func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(cfg.NoDelay)
 	}
-	s, err := ClientHandshake(ctx, conn, rawURL, enc)
+	var s *Session
+	if tc != nil {
+		s, err = ClientHandshakeTLS(ctx, conn, rawURL, enc, tc)
+	} else {
+		s, err = ClientHandshake(ctx, conn, rawURL, enc)
+	}
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -94,6 +106,13 @@ func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.
 // longest matching path wins); a session for no listener's path is refused
 // with an EndpointNotFound fault. The host "+", "*", "localhost" and other
 // names listen on every address (IPv4 and IPv6); a literal IP on that address.
+//
+// With a *tls.Config in cfg.Extra[ExtraTLSConfig] the listener requires
+// transport security: each session must ask for the application/ssl-tls
+// upgrade, and runs inside TLS after it. A client that does not is refused
+// with an UpgradeInvalid fault; a session whose TLS handshake fails (a
+// client certificate the configuration does not accept, say) is handed to
+// one Accept as its *UpgradeError, and the listener goes on serving.
 func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transport.Listener, error) {
 	host, port, path, err := ParseURL(rawURL)
 	if err != nil {
@@ -103,12 +122,17 @@ func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transpor
 	if !ok {
 		return nil, fmt.Errorf("nettcp: no [MC-NMF] known encoding for %q", cfg.ContentType)
 	}
+	tc, err := serverTLSConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	bindHost := ""
 	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
 		bindHost = ip.String()
 	}
 	addr := net.JoinHostPort(bindHost, strconv.Itoa(port))
 	l := newListener(path, enc, cfg)
+	l.tls = tc
 	p, err := ports.register(network(cfg.IPVersion), addr, l)
 	if err != nil {
 		return nil, err
@@ -122,7 +146,7 @@ func newListener(path string, enc nmf.Encoding, cfg *transport.Config) *Listener
 		path:    strings.TrimSuffix(path, "/"),
 		enc:     enc,
 		cfg:     *cfg,
-		queue:   make(chan *Session, max(cfg.Backlog, 1)),
+		queue:   make(chan accepted, max(cfg.Backlog, 1)),
 		done:    make(chan struct{}),
 		pending: make(map[net.Conn]struct{}),
 	}
@@ -155,8 +179,9 @@ type Listener struct {
 	enc  nmf.Encoding
 	cfg  transport.Config
 	port *sharedPort
+	tls  *tls.Config // transport security required, or nil
 
-	queue   chan *Session // sessions past their preamble, waiting for Accept
+	queue   chan accepted // sessions past their preamble, waiting for Accept
 	done    chan struct{}
 	once    sync.Once
 	mu      sync.Mutex
@@ -166,11 +191,24 @@ type Listener struct {
 // Addr returns the address listened on.
 func (l *Listener) Addr() net.Addr { return l.port.ln.Addr() }
 
-// Accept returns the next session whose preamble named this listener's path.
+// accepted is what Accept takes from the queue: a session, or the failure
+// of a session's transport security upgrade.
+type accepted struct {
+	s   *Session
+	err error
+}
+
+// Accept returns the next session whose preamble named this listener's
+// path; on a listener with transport security, the *UpgradeError of a
+// session whose upgrade failed is returned instead of it (the listener
+// stays usable).
 func (l *Listener) Accept(ctx context.Context) (transport.Conn, error) {
 	select {
-	case s := <-l.queue:
-		return s, nil
+	case a := <-l.queue:
+		if a.err != nil {
+			return nil, a.err
+		}
+		return a.s, nil
 	case <-l.done:
 		return nil, transport.ErrListenerClosed
 	case <-ctx.Done():
@@ -191,8 +229,10 @@ func (l *Listener) Close() error {
 		l.mu.Unlock()
 		for {
 			select {
-			case s := <-l.queue:
-				s.Abort()
+			case a := <-l.queue:
+				if a.s != nil {
+					a.s.Abort()
+				}
 			default:
 				return
 			}
@@ -201,17 +241,19 @@ func (l *Listener) Close() error {
 	return nil
 }
 
-// deliver hands a session to Accept, waiting at most the connect timeout
-// for an Accept to take it.
-func (l *Listener) deliver(s *Session) {
+// deliver hands a session, or the failure of its upgrade, to Accept,
+// waiting at most the connect timeout for an Accept to take it.
+func (l *Listener) deliver(a accepted) {
 	t := time.NewTimer(l.cfg.ConnectTimeout)
 	defer t.Stop()
 	select {
-	case l.queue <- s:
+	case l.queue <- a:
+		return
 	case <-l.done:
-		s.Abort()
 	case <-t.C:
-		s.Abort()
+	}
+	if a.s != nil {
+		a.s.Abort()
 	}
 }
 
@@ -355,22 +397,28 @@ func (p *sharedPort) handshake(conn net.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), owner.cfg.ConnectTimeout)
 	defer cancel()
 	var target *Listener
-	s, _, err := ServerHandshake(ctx, conn, &ServerConfig{
-		Encoding:        owner.enc,
-		MaxEnvelopeSize: owner.cfg.MaxMessageSize,
-		Route: func(via string) bool {
-			target = p.route(via)
-			return target != nil
-		},
-	})
+	sc := &ServerConfig{Encoding: owner.enc, MaxEnvelopeSize: owner.cfg.MaxMessageSize}
+	sc.Route = func(via string) bool {
+		target = p.route(via)
+		if target == nil {
+			return false
+		}
+		sc.TLS = target.tls
+		return true
+	}
+	s, _, err := ServerHandshake(ctx, conn, sc)
 	if err != nil {
+		var ue *UpgradeError
+		if errors.As(err, &ue) && target != nil {
+			target.deliver(accepted{err: err})
+		}
 		return
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(target.cfg.NoDelay)
 	}
 	s.framer.MaxEnvelopeSize = target.cfg.MaxMessageSize
-	target.deliver(s)
+	target.deliver(accepted{s: s})
 }
 
 func (l *Listener) track(c net.Conn, add bool) {
