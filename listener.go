@@ -27,9 +27,12 @@ type Listener struct {
 	// abortedEarly records an Abort in the Created state: the next Open
 	// fails with WS_E_OPERATION_ABORTED, as WWSAPI documents.
 	abortedEarly bool
-	cancelOpen   context.CancelFunc
-	chanProps    []ChannelProperty
-	accepts      map[*generation]context.CancelFunc // pending accepts, cancelled by Abort and Close
+	// abortedClosing records an Abort while Close is in progress: Close
+	// then returns WS_E_OPERATION_ABORTED.
+	abortedClosing bool
+	cancelOpen     context.CancelFunc
+	chanProps      []ChannelProperty
+	accepts        map[*generation]context.CancelFunc // pending accepts, cancelled by Abort and Close
 }
 
 // track registers a pending accept; it reports false if the listener is
@@ -126,6 +129,9 @@ func (l *Listener) Open(ctx context.Context, url string) error {
 	if url == "" {
 		return invalidArg("empty listener URL")
 	}
+	if err := l.checkEncoding("open listener " + url); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	if l.state != ListenerStateCreated {
 		st := l.state
@@ -160,6 +166,22 @@ func (l *Listener) Open(ctx context.Context, url string) error {
 	l.tl = tl
 	l.url = url
 	l.state = ListenerStateOpen
+	return nil
+}
+
+// checkEncoding applies to the accepted channels' properties (those of
+// SetChannelProperties) the checks Channel.Open applies to a client's:
+// encodings not built yet are E_NOTIMPL, combinations WWSAPI refuses
+// E_INVALIDARG. It runs before the listener leaves the Created state, so
+// that the properties can still be corrected.
+func (l *Listener) checkEncoding(op string) error {
+	ch, err := l.newChannel(nil)
+	if err == nil {
+		err = ch.checkEncoding()
+	}
+	if err != nil {
+		return wrapErr(err, op)
+	}
 	return nil
 }
 
@@ -344,6 +366,9 @@ func (l *Listener) OpenHandler(ctx context.Context) error {
 	if l.binding != BindingHTTP {
 		return newError(WS_E_INVALID_OPERATION, nil, "open handler: %s listeners are not HTTP handlers", l.binding)
 	}
+	if err := l.checkEncoding("open handler"); err != nil {
+		return err
+	}
 	cfg, err := l.transportConfig()
 	if err != nil {
 		return err
@@ -392,12 +417,29 @@ func acceptedURL(conn transport.Conn, def string) string {
 	return def
 }
 
-// Close is WsCloseListener: it stops listening (Open or Faulted -> Closing ->
-// Closed) and aborts pending accepts. Channels already accepted go on.
-// Closing a listener never opened succeeds.
+// Close is WsCloseListener: it stops listening (Open or Faulted -> Closing
+// -> Closed), aborts pending accepts, and waits for the transport to let go
+// of its address (an HTTP listener first lets requests already accepted
+// finish, up to ListenerPropertyCloseTimeout). Closing a listener never
+// opened, or already closed, succeeds. A nil ctx is E_INVALIDARG.
+//
+// As in WWSAPI, channels already accepted are not touched: they belong to
+// the caller, who closes them (Channel.Close ends a net.tcp or net.pipe
+// session with End records each way, as WCF peers expect). A service
+// shutting down gracefully closes the listener, then each of its channels
+// with a bounded context, aborting only those that do not finish in time;
+// internal/demo's Serve, behind wws serve, does exactly that.
+//
+// If ctx ends before the transport has closed, the transport is aborted and
+// Close returns WS_E_OPERATION_TIMED_OUT (a deadline) or
+// WS_E_OPERATION_ABORTED (a cancellation); an Abort during Close makes it
+// return WS_E_OPERATION_ABORTED. The listener ends Closed in every case.
 func (l *Listener) Close(ctx context.Context) error {
 	if l == nil {
 		return nilListener()
+	}
+	if ctx == nil {
+		return invalidArg("close listener: nil context")
 	}
 	l.mu.Lock()
 	switch l.state {
@@ -412,6 +454,7 @@ func (l *Listener) Close(ctx context.Context) error {
 		return newError(WS_E_INVALID_OPERATION, nil, "close listener: the listener is %s", st)
 	}
 	l.state = ListenerStateClosing
+	l.abortedClosing = false
 	tl := l.tl
 	if !l.closed {
 		l.closed = true
@@ -421,16 +464,38 @@ func (l *Listener) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	var err error
 	if tl != nil {
-		err = tl.Close()
+		done := make(chan error, 1)
+		go func() { done <- tl.Close() }()
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			abortTransport(tl)
+			<-done // an aborted transport listener returns at once
+			err = ctx.Err()
+		}
 	}
 	l.mu.Lock()
 	l.state = ListenerStateClosed
 	l.tl = nil
+	aborted := l.abortedClosing
 	l.mu.Unlock()
-	if err != nil {
+	switch {
+	case aborted:
+		return newError(WS_E_OPERATION_ABORTED, err, "close listener: aborted")
+	case err != nil:
 		return wrapErr(err, "close listener")
 	}
 	return nil
+}
+
+// abortTransport stops a transport listener without waiting, where it can;
+// otherwise it closes it.
+func abortTransport(tl transport.Listener) {
+	if a, ok := tl.(interface{ Abort() }); ok {
+		a.Abort()
+	} else {
+		tl.Close()
+	}
 }
 
 // Abort is WsAbortListener: any state, any goroutine, never waits. Pending
@@ -446,6 +511,8 @@ func (l *Listener) Abort() error {
 		l.abortedEarly = true
 	case ListenerStateOpening, ListenerStateOpen:
 		l.state = ListenerStateFaulted
+	case ListenerStateClosing:
+		l.abortedClosing = true
 	}
 	if !l.closed {
 		l.closed = true
@@ -458,10 +525,8 @@ func (l *Listener) Abort() error {
 	if cancel != nil {
 		cancel()
 	}
-	if a, ok := tl.(interface{ Abort() }); ok {
-		a.Abort() // never waits, unlike Close
-	} else if tl != nil {
-		tl.Close()
+	if tl != nil {
+		abortTransport(tl) // never waits, unlike Close
 	}
 	return nil
 }
