@@ -2,6 +2,8 @@ package wws
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/wwsgo/wws/soap"
 	"github.com/wwsgo/wws/transport"
 	"github.com/wwsgo/wws/transport/soaphttp"
+	"github.com/wwsgo/wws/transport/tcp"
 	"github.com/wwsgo/wws/transport/udp"
 	"github.com/wwsgo/wws/xmlnode"
 )
@@ -110,7 +113,9 @@ func invalidArg(format string, args ...any) *Error {
 // failure to (a cancelled context is WS_E_OPERATION_ABORTED, a deadline
 // WS_E_OPERATION_TIMED_OUT, a refused connection WS_E_ENDPOINT_NOT_FOUND, a
 // reset one WS_E_ENDPOINT_DISCONNECTED, bad input WS_E_INVALID_FORMAT, a
-// quota WS_E_QUOTA_EXCEEDED; anything else WS_E_OTHER).
+// quota WS_E_QUOTA_EXCEEDED, a certificate that does not verify its
+// CERT_E_* code, another failed TLS negotiation
+// WS_E_SECURITY_VERIFICATION_FAILURE; anything else WS_E_OTHER).
 func HResult(err error) HRESULT {
 	if err == nil {
 		return S_OK
@@ -123,6 +128,9 @@ func HResult(err error) HRESULT {
 }
 
 func classify(err error) HRESULT {
+	if code, ok := certCode(err); ok {
+		return code
+	}
 	var ne net.Error
 	var dnsErr *net.DNSError
 	switch {
@@ -172,7 +180,68 @@ func classify(err error) HRESULT {
 	if errors.As(err, &xe) || errors.As(err, &fe) || errors.As(err, &se) || errors.As(err, &te) {
 		return WS_E_INVALID_FORMAT
 	}
+	if code, ok := tlsCode(err); ok {
+		return code
+	}
 	return WS_E_OTHER
+}
+
+// certCode maps a certificate that failed verification on this side of a
+// TLS handshake (the peer's, as x509 saw it) to the CERT_E_* code Windows'
+// chain policy gives for the same fault.
+func certCode(err error) (HRESULT, bool) {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var sr x509.SystemRootsError
+	var cv *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &ua):
+		return CERT_E_UNTRUSTEDROOT, true
+	case errors.As(err, &he):
+		return CERT_E_CN_NO_MATCH, true
+	case errors.As(err, &ci):
+		switch ci.Reason {
+		case x509.Expired:
+			return CERT_E_EXPIRED, true
+		case x509.IncompatibleUsage, x509.CANotAuthorizedForExtKeyUsage:
+			return CERT_E_WRONG_USAGE, true
+		case x509.NotAuthorizedToSign:
+			return CERT_E_ROLE, true
+		case x509.TooManyIntermediates:
+			return CERT_E_PATHLENCONST, true
+		case x509.CANotAuthorizedForThisName, x509.NameConstraintsWithoutSANs, x509.UnconstrainedName:
+			return CERT_E_INVALID_NAME, true
+		case x509.NameMismatch, x509.NoValidChains:
+			return CERT_E_CHAINING, true
+		}
+		return WS_E_SECURITY_VERIFICATION_FAILURE, true
+	case errors.As(err, &sr):
+		return WS_E_SECURITY_SYSTEM_FAILURE, true
+	case errors.As(err, &cv):
+		// A VerifyPeerCertificate or VerifyConnection callback said no.
+		return WS_E_SECURITY_VERIFICATION_FAILURE, true
+	}
+	return 0, false
+}
+
+// tlsCode maps the other failures of a TLS negotiation: a TLS alert from the
+// peer (it refused this side's certificate, or the lack of one) and a failed
+// net.tcp security upgrade are WS_E_SECURITY_VERIFICATION_FAILURE; a peer
+// that does not speak TLS at all is WS_E_INVALID_FORMAT.
+func tlsCode(err error) (HRESULT, bool) {
+	var rh tls.RecordHeaderError
+	var op *net.OpError
+	var ue *tcp.UpgradeError
+	switch {
+	case errors.As(err, &rh):
+		return WS_E_INVALID_FORMAT, true
+	case errors.As(err, &op) && op.Op == "remote error":
+		return WS_E_SECURITY_VERIFICATION_FAILURE, true
+	case errors.As(err, &ue):
+		return WS_E_SECURITY_VERIFICATION_FAILURE, true
+	}
+	return 0, false
 }
 
 // authCode maps an HTTP authentication demand to WWSAPI's codes, by the

@@ -239,7 +239,11 @@ func serverUpgradeTLS(ctx context.Context, conn net.Conn, f *nmf.Framer, via str
 	}
 	tconn := tls.Server(takeBuffered(conn, f), config)
 	if err := tconn.HandshakeContext(ctx); err != nil {
-		conn.Close()
+		// The alert sent must reach the client before the socket closes:
+		// closing with its unread records would reset the connection and
+		// discard the alert (TLS 1.3 clients write before they learn that
+		// their certificate was refused).
+		lingeringClose(conn)
 		return nil, upgradeErr(ctx, conn, via, true, err)
 	}
 	sc := &secureConn{Conn: tconn, raw: conn}
