@@ -35,6 +35,9 @@ Flags:
   --concurrency N             callers, each with its own channel (default 1)
   --action A, --body XML      the request (see above)
   --soap, --addressing, --encoding   as for wws call
+  --tls, --ca FILE, --cert FILE --key FILE
+                              transport security, as for wws call: net.tcp then asks
+                              for the [MC-NMF] application/ssl-tls upgrade (TLS)
   --timeout D                 limit for each call (default 30s)
   --json                      print the summary as JSON (shape below)
 
@@ -46,6 +49,7 @@ JSON summary: {"url": string, "concurrency": int, "duration_seconds": float,
 Examples:
   wws bench net.tcp://127.0.0.1:8808/ --duration 5s --concurrency 16
   wws bench http://127.0.0.1:8080/echo --json
+  wws bench net.tcp://127.0.0.1:9000/ --ca ca.pem --duration 5s
 `
 
 // benchSummary is the --json output; its shape is documented in benchUsage.
@@ -144,6 +148,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 30*time.Second, "limit for each call")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	wf := addWireFlags(fs)
+	tf := addTLSFlags(fs, false)
 	var target string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		target, args = args[0], args[1:]
@@ -168,7 +173,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if *action == "" {
 		*action, *body = defaultRequest(target)
 	}
-	props, _, err := wf.channelProperties(target)
+	sec, err := tf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "wws bench: %v\n", err)
+		return 2
+	}
+	wf.sec = sec
+	props, err := wf.clientProperties(target)
 	if err != nil {
 		fmt.Fprintf(stderr, "wws bench: %v\n", err)
 		return 2

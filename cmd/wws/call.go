@@ -31,16 +31,30 @@ Flags:
   --repeat N                  send the request N times on one channel; print the first
                               reply, then a latency summary on standard error
 
+Transport security (net.tcp: the [MC-NMF] application/ssl-tls upgrade, as WCF's
+NetTcpBinding with SecurityMode.Transport; https: TLS as usual):
+  --tls                       net.tcp: use TLS, trusting the system's root CAs
+  --ca FILE                   CA certificates (PEM) to trust for the service's
+                              certificate instead of the system's; implies --tls
+  --cert FILE --key FILE      client certificate chain and private key (PEM),
+                              presented when the service asks for one; implies --tls
+  A certificate that does not verify fails with its Windows code, e.g.
+  CERT_E_UNTRUSTEDROOT (0x800B0109) or CERT_E_CN_NO_MATCH (0x800B010F).
+
 Examples:
   wws call net.tcp://127.0.0.1:8808/ \
       --action http://Microsoft.ServiceModel.Samples/ICalculator/Add \
       --body '<Add xmlns="http://Microsoft.ServiceModel.Samples"><n1>100</n1><n2>15.99</n2></Add>'
   wws call net.tcp://127.0.0.1:8808/echo --action urn:hello --body '<hello>world</hello>'
+  wws call net.tcp://127.0.0.1:9000/echo --ca ca.pem --cert client.pem --key client.key \
+      --action urn:hello --body '<hello>world</hello>'
 `
 
-// wireFlags are the encoding choices shared by serve and call.
+// wireFlags are the encoding choices shared by serve and call, and the
+// transport security the TLS flags loaded (nil: none).
 type wireFlags struct {
 	soap, addressing, encoding string
+	sec                        *security
 }
 
 func addWireFlags(fs *flag.FlagSet) *wireFlags {
@@ -123,6 +137,20 @@ func (wf *wireFlags) channelProperties(raw string) ([]wws.ChannelProperty, wws.C
 	return props, b, nil
 }
 
+// clientProperties are the channel properties of a client of raw: the
+// wire settings and the transport security.
+func (wf *wireFlags) clientProperties(raw string) ([]wws.ChannelProperty, error) {
+	props, _, err := wf.channelProperties(raw)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := wf.sec.clientProperties(raw)
+	if err != nil {
+		return nil, err
+	}
+	return append(props, sp...), nil
+}
+
 func cmdCall(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -133,6 +161,7 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 30*time.Second, "overall time limit")
 	repeat := fs.Int("repeat", 1, "send the request this many times on one channel")
 	wf := addWireFlags(fs)
+	tf := addTLSFlags(fs, false)
 	// Accept the URL before or after the flags.
 	var target string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -164,7 +193,13 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	props, _, err := wf.channelProperties(target)
+	sec, err := tf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "wws call: %v\n", err)
+		return 2
+	}
+	wf.sec = sec
+	props, err := wf.clientProperties(target)
 	if err != nil {
 		fmt.Fprintf(stderr, "wws call: %v\n", err)
 		return 2
@@ -280,9 +315,18 @@ func printFault(w io.Writer, f *wws.Fault) {
 func hint(err error) string {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "does not accept the application/ssl-tls upgrade"),
+		strings.Contains(msg, "after the application/ssl-tls upgrade request"):
+		return "the service does not use TLS transport security; call it without --tls, --ca and --cert"
 	case strings.Contains(msg, "expect transport security"), strings.Contains(msg, "UpgradeInvalid"),
 		wws.HResult(err) == wws.WS_E_ENDPOINT_DISCONNECTED && strings.Contains(msg, "open"):
-		return "a default NetTcpBinding service expects Windows transport security; configure SecurityMode.None on the service, or TLS"
+		return "the service expects transport security: TLS (SecurityMode.Transport with a certificate; call with --tls, or --ca FILE) or Windows (a default NetTcpBinding; configure SecurityMode.None on the service)"
+	case wws.HResult(err) == wws.CERT_E_UNTRUSTEDROOT:
+		return "the service's certificate does not chain to a trusted root; give its CA with --ca FILE"
+	case wws.HResult(err) == wws.CERT_E_CN_NO_MATCH:
+		return "the service's certificate does not name the URL's host; use the host name the certificate names"
+	case wws.HResult(err) == wws.WS_E_SECURITY_VERIFICATION_FAILURE && strings.Contains(msg, "remote error"):
+		return "the service refused the TLS handshake; it may require a client certificate (--cert FILE --key FILE)"
 	case strings.Contains(msg, "ContentTypeInvalid"):
 		return "the service expects another message encoding; try --encoding text or binary, and --soap"
 	case strings.Contains(msg, "EndpointNotFound"):

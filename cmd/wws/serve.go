@@ -35,9 +35,21 @@ Flags:
   --addressing none|0.9|1.0   WS-Addressing version (default 1.0)
   --encoding text|binary      message encoding (default: binary for net.tcp, text otherwise)
 
+Transport security (applies to net.tcp and https URLs; others are served as they are):
+  --cert FILE --key FILE      certificate chain and private key (PEM) the service
+                              presents. net.tcp endpoints then require TLS: the [MC-NMF]
+                              application/ssl-tls upgrade of WCF's NetTcpBinding with
+                              SecurityMode.Transport; clients without it are refused
+                              (UpgradeInvalid). https endpoints need these flags.
+  --ca FILE                   CA certificates (PEM) client certificates must chain to:
+                              clients must present one (ClientCredentialType
+                              Certificate); needs --cert
+
 Examples:
   wws serve
   wws serve net.tcp://0.0.0.0:9000/calc
+  wws serve --cert server.pem --key server.key net.tcp://0.0.0.0:9000/ https://0.0.0.0:8443/
+  wws serve --cert server.pem --key server.key --ca clients-ca.pem net.tcp://0.0.0.0:9000/
 `
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
@@ -45,12 +57,19 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, serveUsage) }
 	wf := addWireFlags(fs)
+	tf := addTLSFlags(fs, true)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}
 		return 2
 	}
+	sec, err := tf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "wws serve: %v\n", err)
+		return 2
+	}
+	wf.sec = sec
 	urls := fs.Args()
 	if len(urls) == 0 {
 		urls = []string{"net.tcp://127.0.0.1:8808/", "http://127.0.0.1:8080/"}
@@ -165,7 +184,11 @@ func openListener(ctx context.Context, raw string, wf *wireFlags) (*wws.Listener
 	default:
 		t = wws.ChannelTypeDuplexSession
 	}
-	l, err := wws.NewListener(t, b)
+	lprops, err := wf.sec.listenerProperties(raw)
+	if err != nil {
+		return nil, err
+	}
+	l, err := wws.NewListener(t, b, lprops...)
 	if err != nil {
 		return nil, err
 	}
