@@ -2,8 +2,10 @@
 // can run on their own on loopback, checking what they print: the channel
 // tour, the stuck call, the net/http mount (with -selftest), and the
 // calculator service with the calculator client against it over each
-// binding. It also checks that every Go snippet of docs/guide.md is quoted
-// from an example, so that the guide's code compiles.
+// binding, the add service with the add client, and the WS-Discovery probe
+// against responders on loopback. It also checks that every Go snippet of
+// docs/guide.md and README.md is quoted from an example, so that their code
+// compiles.
 package examples_test
 
 import (
@@ -125,8 +127,9 @@ func TestMountOnNetHTTP(t *testing.T) {
 		"SOAP Goodbye: WS_E_ENDPOINT_FAULT_RECEIVED (0x803D0013)")
 }
 
-// service is a running calculator-service.
+// service is a running service example.
 type service struct {
+	name string
 	cmd  *exec.Cmd
 	done chan error
 	log  *strings.Builder
@@ -136,12 +139,19 @@ type service struct {
 // listens on all of them.
 func startService(t *testing.T, flags []string, urls ...string) *service {
 	t.Helper()
-	cmd := exec.Command(bin("calculator-service"), append(flags, urls...)...)
+	return startProgram(t, "calculator-service", flags, urls...)
+}
+
+// startProgram starts the example program name with flags and urls, and
+// waits until it prints "listening <url>" for each URL, in order.
+func startProgram(t *testing.T, name string, flags []string, urls ...string) *service {
+	t.Helper()
+	cmd := exec.Command(bin(name), append(flags, urls...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &service{cmd: cmd, done: make(chan error, 1), log: &strings.Builder{}}
+	s := &service{name: name, cmd: cmd, done: make(chan error, 1), log: &strings.Builder{}}
 	cmd.Stderr = s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -163,10 +173,10 @@ func startService(t *testing.T, flags []string, urls ...string) *service {
 		select {
 		case line, ok := <-listening:
 			if !ok || line != "listening "+u {
-				t.Fatalf("calculator-service printed %q, want %q; stderr:\n%s", line, "listening "+u, s.log)
+				t.Fatalf("%s printed %q, want %q; stderr:\n%s", name, line, "listening "+u, s.log)
 			}
 		case <-time.After(10 * time.Second):
-			t.Fatalf("calculator-service did not listen on %s within 10s", u)
+			t.Fatalf("%s did not listen on %s within 10s", name, u)
 		}
 	}
 	go func() {
@@ -187,10 +197,10 @@ func (s *service) stop(t *testing.T) {
 	case err := <-s.done:
 		s.done <- err // for the cleanup
 		if err != nil {
-			t.Errorf("calculator-service exited with %v; stderr:\n%s", err, s.log)
+			t.Errorf("%s exited with %v; stderr:\n%s", s.name, err, s.log)
 		}
 	case <-time.After(10 * time.Second):
-		t.Errorf("calculator-service did not stop within 10s of the interrupt")
+		t.Errorf("%s did not stop within 10s of the interrupt", s.name)
 	}
 }
 
@@ -268,7 +278,19 @@ func TestCalculatorMismatch(t *testing.T) {
 // A line "// ..." in a snippet marks an elision: the pieces around it must
 // appear in order in the same file.
 func TestGuideSnippets(t *testing.T) {
-	guide, err := os.ReadFile(filepath.Join("..", "docs", "guide.md"))
+	checkSnippets(t, filepath.Join("..", "docs", "guide.md"))
+}
+
+// TestReadmeSnippets checks README.md's Go snippets the same way: the
+// client and the service it shows are quoted from examples/add-client and
+// examples/add-service, which TestAddClientService runs.
+func TestReadmeSnippets(t *testing.T) {
+	checkSnippets(t, filepath.Join("..", "README.md"))
+}
+
+func checkSnippets(t *testing.T, doc string) {
+	t.Helper()
+	text, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,9 +303,9 @@ func TestGuideSnippets(t *testing.T) {
 		}
 		sources[f] = normalize(string(b))
 	}
-	snippets := goSnippets(string(guide))
+	snippets := goSnippets(string(text))
 	if len(snippets) == 0 {
-		t.Fatal("no Go snippets found in docs/guide.md")
+		t.Fatalf("no Go snippets found in %s", doc)
 	}
 	for i, s := range snippets {
 		pieces := splitElisions(normalize(s))
@@ -295,7 +317,7 @@ func TestGuideSnippets(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("guide snippet %d is not quoted from any example:\n%s", i+1, s)
+			t.Errorf("%s snippet %d is not quoted from any example:\n%s", doc, i+1, s)
 		}
 	}
 }
