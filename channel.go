@@ -50,12 +50,15 @@ type generation struct {
 	url   string // the URL opened, or the Via / request URL of an accepted channel
 
 	sendSlot chan struct{} // one sender at a time (session dictionaries, framing order)
-	recvSlot chan struct{} // one reader of the inbox's head at a time for streaming reads
+	recvSlot chan struct{} // one reader at a time of a request or reply exchange
 
-	inbox      chan *Message // messages read by the reader goroutine
-	readerDone chan struct{} // closed when the reader goroutine ends; readErr is set before
-	readErr    error
+	// Sessions and duplex channels (hasReader): see dispatch.go.
 	hasReader  bool
+	rtok       chan struct{} // the read token: its holder reads the connection
+	in         *inbox        // unsolicited messages read by a holder that did not want them
+	readerDone chan struct{} // closed when reading has ended; readErr is set before
+	readErr    error
+	endOnce    sync.Once
 
 	reqMu     sync.Mutex
 	pending   map[string]chan *Message // requests awaiting a correlated reply; nil: given up on
@@ -76,6 +79,7 @@ func newGeneration() *generation {
 		closingCh:  make(chan struct{}),
 		sendSlot:   make(chan struct{}, 1),
 		recvSlot:   make(chan struct{}, 1),
+		rtok:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
 	}
 }
@@ -340,73 +344,17 @@ func (c *Channel) openErr(err error, url string) error {
 
 func isFormat(err error) bool { return classify(err) == WS_E_INVALID_FORMAT }
 
-// startReader starts the goroutine that reads messages, for channel types
-// whose messages arrive unasked (sessions, duplex). Request and reply
-// channels read their one message in the operation itself.
+// startReader prepares reading for channel types whose messages arrive
+// unasked (sessions, duplex): the operations that want messages read them
+// (dispatch.go). Request and reply channels read their one message in the
+// operation itself.
 func (c *Channel) startReader(g *generation) {
 	if c.typ == ChannelTypeRequest || c.typ == ChannelTypeReply {
 		return
 	}
 	g.hasReader = true
-	g.inbox = make(chan *Message, 16)
+	g.in = newInbox()
 	g.pending = make(map[string]chan *Message)
-	go c.readLoop(g)
-}
-
-// readLoop reads, decodes and dispatches messages until the connection
-// ends: replies to pending requests go to their requester, everything else
-// to the inbox Receive reads. It is the only goroutine a channel runs.
-func (c *Channel) readLoop(g *generation) {
-	defer close(g.readerDone)
-	for {
-		f, err := g.conn.Receive(context.Background())
-		if err != nil {
-			g.readErr = err
-			return
-		}
-		m := &Message{state: MessageStateDone}
-		if f.Remote != nil {
-			m.remote = f.Remote
-		}
-		if err := g.codec.decode(f.Data, m); err != nil {
-			if c.binding == BindingUDP {
-				// Datagrams are independent: one that does not decode (from
-				// anyone on the network) is dropped, the channel goes on.
-				c.logf("wws: dropped an undecodable datagram", "from", f.Remote, "error", err)
-				continue
-			}
-			g.readErr = err
-			g.conn.Abort()
-			return
-		}
-		if len(m.hdr.RelatesTo) > 0 && g.deliverReply(m) {
-			continue
-		}
-		select {
-		case g.inbox <- m:
-		case <-g.closingCh: // closing: messages nobody will read are dropped
-		case <-g.abortCh:
-			g.readErr = context.Canceled
-			return
-		}
-	}
-}
-
-// deliverReply hands m to the request it answers, if one is pending.
-func (g *generation) deliverReply(m *Message) bool {
-	g.reqMu.Lock()
-	ch, ok := g.pending[string(m.hdr.RelatesTo)]
-	if ok {
-		delete(g.pending, string(m.hdr.RelatesTo))
-		if ch == nil {
-			g.abandoned--
-		}
-	}
-	g.reqMu.Unlock()
-	if ch != nil {
-		ch <- m
-	}
-	return ok // a late reply to an abandoned request is dropped
 }
 
 // Abort is WsAbortChannel: it can be called in any state, from any
@@ -488,12 +436,10 @@ func (c *Channel) Close(ctx context.Context) error {
 		g.conn.Abort()
 	}
 	if g.hasReader {
-		select {
-		case <-g.readerDone:
-		case <-ctx.Done():
-			g.conn.Abort()
-			<-g.readerDone
-		}
+		// Operations still waiting for messages end; what was queued for
+		// them and never read is dropped.
+		g.endRead(net.ErrClosed)
+		g.in.drain()
 	}
 	c.mu.Lock()
 	c.state = ChannelStateClosed

@@ -213,26 +213,7 @@ func (c *Channel) receive(ctx context.Context, op string) (*Message, error) {
 	if !g.hasReader {
 		return c.receiveDirect(rctx, g, op)
 	}
-	select {
-	case m := <-g.inbox:
-		return m, nil
-	default:
-	}
-	select {
-	case m := <-g.inbox:
-		return m, nil
-	case <-g.readerDone:
-		select {
-		case m := <-g.inbox:
-			return m, nil
-		default:
-		}
-		return nil, c.readerErr(g, op)
-	case <-g.abortCh:
-		return nil, c.ioErr(g, errAborted, op, false)
-	case <-rctx.Done():
-		return nil, c.ioErr(g, rctx.Err(), op, false)
-	}
+	return c.receiveDispatched(rctx, g, op)
 }
 
 // readerErr reports why the reader goroutine stopped: the end of the
@@ -386,32 +367,37 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 	}
 	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
 	defer cancel()
-	select {
-	case m := <-ch:
+	m, holding, err := c.takeToken(rctx, g, ch)
+	if holding {
+		m, err = c.readFor(rctx, g, ch)
+		g.giveToken()
+	}
+	if err == nil {
 		return m, nil
-	case <-g.readerDone:
-		forget()
-		select {
-		case m := <-ch:
-			return m, nil
-		default:
-		}
-		if errors.Is(g.readErr, io.EOF) {
-			return nil, newError(WS_E_ENDPOINT_DISCONNECTED, io.ErrUnexpectedEOF, "request: the session ended before the reply came")
-		}
-		return nil, c.readerErr(g, "request")
-	case <-g.abortCh:
+	}
+	switch {
+	case g.aborted.Load() || err == errAborted:
 		forget()
 		return nil, c.ioErr(g, errAborted, "request", false)
-	case <-rctx.Done():
+	case isInterruption(err) && !g.readEnded():
 		abandon()
 		select {
 		case m := <-ch: // the reply came as the wait ended
 			return m, nil
 		default:
 		}
-		return nil, c.ioErr(g, rctx.Err(), "request", false)
+		return nil, c.ioErr(g, err, "request", false)
 	}
+	forget()
+	select {
+	case m := <-ch:
+		return m, nil
+	default:
+	}
+	if errors.Is(g.readErr, io.EOF) {
+		return nil, newError(WS_E_ENDPOINT_DISCONNECTED, io.ErrUnexpectedEOF, "request: the session ended before the reply came")
+	}
+	return nil, c.readerErr(g, "request")
 }
 
 // maxAbandoned bounds how many given-up requests a session remembers in

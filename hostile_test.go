@@ -208,8 +208,9 @@ func TestHostilePreambles(t *testing.T) {
 }
 
 // TestSlowPeers: a peer sending a message a byte at a time makes the
-// receive time out (the channel stays usable); a peer that never reads
-// makes a send time out (the channel faults). Other sessions are served.
+// receive time out inside the message (the channel faults: the stream
+// cannot be resumed); a peer that never reads makes a send time out (the
+// channel faults). Other sessions are served.
 func TestSlowPeers(t *testing.T) {
 	leaks := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
@@ -218,9 +219,9 @@ func TestSlowPeers(t *testing.T) {
 		ChannelProperty{ChannelPropertyCloseTimeout, time.Second},
 		ChannelProperty{ChannelPropertySendTimeout, 300 * time.Millisecond},
 		ChannelProperty{ChannelPropertyMaxBufferedMessageSize, uint32(8 << 20)})
-	accepted := make(chan *Channel, 2)
+	accepted := make(chan *Channel, 3)
 	go func() {
-		for i := 0; i < 2; i++ {
+		for i := 0; i < 3; i++ {
 			if ch, err := l.AcceptChannel(ctx); err == nil {
 				accepted <- ch
 			}
@@ -245,7 +246,15 @@ func TestSlowPeers(t *testing.T) {
 	}()
 	_, err := ch.Receive(ctx)
 	mustCode(t, err, WS_E_OPERATION_TIMED_OUT)
-	// The slow peer never reads: sends fill the socket and time out.
+	// The receive gave up inside a message: the session cannot go on.
+	if ch.State() != ChannelStateFaulted {
+		t.Errorf("state after a receive timeout inside a message: %v", ch.State())
+	}
+	// A peer that never reads: sends fill the socket and time out.
+	mute := rawSession(t, url)
+	defer mute.Close()
+	ch = <-accepted
+	defer ch.Close(ctx)
 	var sendErr error
 	for i := 0; i < 200 && sendErr == nil; i++ {
 		m := ch.NewMessage()

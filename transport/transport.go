@@ -46,7 +46,12 @@ type Conn interface {
 	// fails part-way the connection is unusable.
 	Send(ctx context.Context, f *Frame) error
 	// Receive returns the next message, io.EOF when the peer has ended the
-	// session (or, for a one-message exchange, after the message).
+	// session (or, for a one-message exchange, after the message). When
+	// ctx ends before any of a message has been consumed, Receive returns
+	// ctx.Err() itself (not wrapped) and the Conn stays usable: the
+	// channel layer relies on that to let a waiting operation give up
+	// without breaking the session. An interruption part-way through a
+	// message must return another error (wrapping ctx.Err() is fine).
 	Receive(ctx context.Context) (*Frame, error)
 	// CloseSend tells the peer no more messages follow (net.tcp's End record).
 	CloseSend(ctx context.Context) error

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +122,10 @@ func (s *Session) write(ctx context.Context, b []byte) error {
 // End record, or when the peer closes the connection between records (as
 // Mono's service does instead of sending End). A Fault record is a
 // *transport.Fault. The frame's Data is valid until the next Receive.
+//
+// When ctx ends before a record has begun to arrive, Receive returns
+// ctx.Err() itself and the session stays usable; when it ends inside a
+// record, the error wraps ctx.Err() and the session is broken.
 func (s *Session) Receive(ctx context.Context) (*transport.Frame, error) {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
@@ -128,14 +133,23 @@ func (s *Session) Receive(ctx context.Context) (*transport.Frame, error) {
 	stop := s.watch(ctx, s.conn.SetReadDeadline)
 	defer stop()
 	for {
+		start := s.framer.Offset()
 		r, err := s.framer.ReadRecord()
 		if err != nil {
 			if err == io.EOF {
 				s.markEnded()
 				return nil, io.EOF
 			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			cerr := ctx.Err()
+			if cerr == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				cerr = context.DeadlineExceeded // ctx's deadline, met by the connection first
+			}
+			if cerr != nil {
+				if s.framer.Offset() == start {
+					// Nothing of a record was consumed: the session is intact.
+					return nil, cerr
+				}
+				return nil, fmt.Errorf("nettcp: receive interrupted inside the record at offset %d: %w", start, cerr)
 			}
 			return nil, err
 		}
@@ -328,6 +342,11 @@ type ServerConfig struct {
 	// ClientHandshakeTLS): a client that sends PreambleEnd without it gets
 	// an UpgradeInvalid fault. Route may set it for the endpoint it picks.
 	TLS *tls.Config
+	// Admit, when set, is called after Route accepted the Via, before the
+	// rest of the preamble is read and answered: it may wait (within ctx)
+	// for the endpoint to have room; an error refuses the session with a
+	// ServerTooBusy fault.
+	Admit func(ctx context.Context) error
 }
 
 // ServerHandshake reads a duplex preamble within ctx and answers it: a
@@ -379,6 +398,11 @@ func ServerHandshake(ctx context.Context, conn net.Conn, cfg *ServerConfig) (*Se
 			p.Via = string(r.Data)
 			if cfg.Route != nil && !cfg.Route(p.Via) {
 				return fault(nmf.FaultEndpointNotFound, "nettcp preamble: no endpoint at %q", p.Via)
+			}
+			if cfg.Admit != nil {
+				if err := cfg.Admit(ctx); err != nil {
+					return fault(nmf.FaultServerTooBusy, "nettcp preamble: %s: %v", p.Via, err)
+				}
 			}
 		case nmf.KnownEncodingRecord:
 			p.Encoding = r.Encoding

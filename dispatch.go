@@ -1,0 +1,285 @@
+package wws
+
+import (
+	"context"
+	"io"
+	"sync"
+)
+
+// Reading a session without a goroutine of its own.
+//
+// On channels whose messages arrive unasked (sessions, duplex) there is no
+// reader goroutine. The operation that wants a message reads it itself,
+// holding the generation's read token: a Receive reads until an unsolicited
+// message comes, a Request until its reply comes. Whatever the token holder
+// reads for someone else it hands over — a reply to the request waiting for
+// it, an unsolicited message to the inbox — and the token passes to the
+// next waiter when the holder is done. A request/reply call on a session
+// nobody else reads thus costs no goroutine switch at all.
+//
+// A holder whose context ends while it waits for the start of a message
+// gives the token back and leaves the session as it was (the transport
+// promises that: see transport.Conn). A failure inside a message, or the
+// end of the stream, ends reading for good: the error is kept in readErr,
+// readerDone is closed, and every waiter sees it.
+
+// inbox is the queue of unsolicited messages read by a token holder that
+// did not want them (a Request waiting for its reply). It is bounded: the
+// holder waits for room, which holds the peer back through the transport's
+// flow control as a reader goroutine blocked on a full channel would.
+type inbox struct {
+	mu    sync.Mutex
+	msgs  []*Message
+	ready chan struct{} // a token: the queue may be non-empty
+	room  chan struct{} // a token: the queue may have room
+}
+
+// inboxLimit bounds the messages queued for Receive.
+const inboxLimit = 16
+
+func newInbox() *inbox {
+	return &inbox{ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// pop takes the oldest message, or nil.
+func (q *inbox) pop() *Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.msgs) == 0 {
+		return nil
+	}
+	m := q.msgs[0]
+	q.msgs[0] = nil
+	q.msgs = q.msgs[1:]
+	if len(q.msgs) > 0 {
+		signal(q.ready) // the next waiter may take the next one
+	}
+	if len(q.msgs) < inboxLimit {
+		signal(q.room)
+	}
+	return m
+}
+
+// push queues m, waiting for room within ctx; when ctx ends or the channel
+// is aborted first, m is queued anyway (one over the bound per holder that
+// gave up) so that no message is lost, and ctx's error is returned.
+func (q *inbox) push(ctx context.Context, g *generation, m *Message) error {
+	for {
+		q.mu.Lock()
+		if len(q.msgs) < inboxLimit {
+			q.msgs = append(q.msgs, m)
+			q.mu.Unlock()
+			signal(q.ready)
+			return nil
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.room:
+			continue
+		case <-g.abortCh:
+			return errAborted
+		case <-ctx.Done():
+		}
+		q.mu.Lock()
+		q.msgs = append(q.msgs, m)
+		q.mu.Unlock()
+		signal(q.ready)
+		return ctx.Err()
+	}
+}
+
+// drain empties the queue (Close).
+func (q *inbox) drain() {
+	q.mu.Lock()
+	clear(q.msgs)
+	q.msgs = q.msgs[:0]
+	q.mu.Unlock()
+}
+
+// endRead records the error that ends reading (io.EOF at the end of the
+// session) and wakes every waiter; the first error wins.
+func (g *generation) endRead(err error) {
+	g.endOnce.Do(func() {
+		g.readErr = err
+		close(g.readerDone)
+	})
+}
+
+// readEnded reports whether reading has ended.
+func (g *generation) readEnded() bool {
+	select {
+	case <-g.readerDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// isInterruption reports whether err is a transport's clean interruption of
+// a Receive by its context: nothing of a message was consumed.
+func isInterruption(err error) bool {
+	return err == context.DeadlineExceeded || err == context.Canceled
+}
+
+// readNext reads and decodes the next message as the token holder. It
+// returns a clean interruption as it is; any other failure ends reading.
+func (c *Channel) readNext(ctx context.Context, g *generation) (*Message, error) {
+	for {
+		f, err := g.conn.Receive(ctx)
+		if err != nil {
+			if isInterruption(err) && !g.aborted.Load() {
+				return nil, err
+			}
+			if g.aborted.Load() {
+				err = context.Canceled
+			}
+			g.endRead(err)
+			return nil, err
+		}
+		m := &Message{state: MessageStateDone}
+		if f.Remote != nil {
+			m.remote = f.Remote
+		}
+		if err := g.codec.decode(f.Data, m); err != nil {
+			if c.binding == BindingUDP {
+				// Datagrams are independent: one that does not decode (from
+				// anyone on the network) is dropped, the channel goes on.
+				c.logf("wws: dropped an undecodable datagram", "from", f.Remote, "error", err)
+				continue
+			}
+			g.endRead(err)
+			g.conn.Abort()
+			return nil, err
+		}
+		return m, nil
+	}
+}
+
+// readFor reads as the token holder until the message wanted comes: the
+// reply that goes to want, or — want nil — an unsolicited message. Replies
+// to other pending requests are handed to them, late replies to requests
+// given up on are dropped, and unsolicited messages a request does not
+// want are queued in the inbox.
+func (c *Channel) readFor(ctx context.Context, g *generation, want chan *Message) (*Message, error) {
+	for {
+		m, err := c.readNext(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		if len(m.hdr.RelatesTo) > 0 {
+			g.reqMu.Lock()
+			ch, ok := g.pending[string(m.hdr.RelatesTo)]
+			if ok {
+				delete(g.pending, string(m.hdr.RelatesTo))
+				if ch == nil {
+					g.abandoned--
+				}
+			}
+			g.reqMu.Unlock()
+			switch {
+			case ok && ch == nil:
+				continue // a late reply to a request given up on
+			case ok && ch == want:
+				return m, nil
+			case ok:
+				ch <- m // buffered: never blocks
+				continue
+			}
+		}
+		if want == nil {
+			return m, nil
+		}
+		if err := g.in.push(ctx, g, m); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// takeToken waits for the read token, a message from the inbox, or the
+// reply on want (when not nil), within ctx. It returns the message, or
+// holding == true when the caller now holds the token and must read (and
+// then give the token back with g.giveToken).
+func (c *Channel) takeToken(ctx context.Context, g *generation, want chan *Message) (m *Message, holding bool, err error) {
+	var ready chan struct{}
+	if want == nil {
+		ready = g.in.ready
+	}
+	for {
+		if want != nil {
+			select {
+			case m := <-want:
+				return m, false, nil
+			default:
+			}
+		} else if m := g.in.pop(); m != nil {
+			return m, false, nil
+		}
+		if g.readEnded() {
+			return nil, false, io.EOF
+		}
+		select {
+		case m := <-want: // nil when want is nil: never ready
+			return m, false, nil
+		case <-ready: // nil for a request: never ready
+			continue
+		case g.rtok <- struct{}{}:
+			// A message may have come while we waited for the token.
+			if want != nil {
+				select {
+				case m := <-want:
+					g.giveToken()
+					return m, false, nil
+				default:
+				}
+			} else if m := g.in.pop(); m != nil {
+				g.giveToken()
+				return m, false, nil
+			}
+			if g.readEnded() {
+				g.giveToken()
+				return nil, false, io.EOF
+			}
+			return nil, true, nil
+		case <-g.readerDone:
+			continue // look for a message queued before the end, then io.EOF
+		case <-g.abortCh:
+			return nil, false, errAborted
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+	}
+}
+
+// giveToken returns the read token; a waiter blocked on it takes it.
+func (g *generation) giveToken() { <-g.rtok }
+
+// receiveDispatched is Receive on a channel without a reader goroutine.
+func (c *Channel) receiveDispatched(ctx context.Context, g *generation, op string) (*Message, error) {
+	m, holding, err := c.takeToken(ctx, g, nil)
+	if holding {
+		m, err = c.readFor(ctx, g, nil)
+		g.giveToken()
+	}
+	if err == nil {
+		return m, nil
+	}
+	return nil, c.waitErr(g, err, op)
+}
+
+// waitErr maps what ended a wait for a message to the operation's error.
+func (c *Channel) waitErr(g *generation, err error, op string) error {
+	switch {
+	case g.aborted.Load() || err == errAborted:
+		return c.ioErr(g, errAborted, op, false)
+	case isInterruption(err) && !g.readEnded():
+		return c.ioErr(g, err, op, false)
+	}
+	return c.readerErr(g, op)
+}
