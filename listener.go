@@ -9,6 +9,7 @@ import (
 
 	"github.com/wwsgo/wws/transport"
 	"github.com/wwsgo/wws/transport/soaphttp"
+	"github.com/wwsgo/wws/transport/tcp"
 )
 
 // Listener is WS_LISTENER: it listens on a URL and accepts channels.
@@ -214,11 +215,18 @@ func (l *Listener) transportConfig() (*transport.Config, error) {
 		cfg.IPVersion = int(ipv)
 	}
 	if b, ok := l.props[ListenerPropertyListenBacklog].(uint32); ok {
-		cfg.Backlog = int(min(b, 1024))
+		cfg.Backlog = int(min(max(b, 1), maxBacklog))
+	}
+	if n, ok := l.props[slotListenerMaxConnections].(uint32); ok && n != 0xFFFFFFFF {
+		cfg.Extra[tcp.ExtraMaxConnections] = int(min(n, 1<<30))
 	}
 	l.addExtra(cfg)
 	return cfg, nil
 }
+
+// maxBacklog is the most sessions ListenerPropertyListenBacklog lets wait
+// for an Accept.
+const maxBacklog = 1024
 
 // NewChannel is WsCreateChannelForListener: a channel in the Created state,
 // of the listener's type and binding, to be given to Accept. The listener

@@ -124,7 +124,20 @@ type ListenerPropertyID uint32
 
 // Listener property ids, with WWSAPI's values.
 const (
-	ListenerPropertyListenBacklog               ListenerPropertyID = 0  // uint32
+	// ListenerPropertyListenBacklog (uint32; TCP and named pipes; default
+	// 0x7FFFFFFF, WWSAPI's SOMAXCONN, "the most reasonable") is how many
+	// sessions may wait for an Accept: connections whose [MC-NMF] preamble
+	// was read and admitted, not yet taken by Accept (WCF's
+	// MaxPendingConnections). Values above 1024 count as 1024, 0 as 1. A
+	// client that finds the backlog full is not answered: its Open waits
+	// until an Accept frees a place; if none does within the listener's
+	// ConnectTimeout (counted from the socket accept) the client is refused
+	// with the ServerTooBusy framing fault, and its Open fails with
+	// WS_E_ENDPOINT_TOO_BUSY (or WS_E_OPERATION_TIMED_OUT, if its own
+	// connect timeout ends first). The socket's own queue of connections
+	// not yet accepted is the operating system's (somaxconn). Set at
+	// creation only (SetProperty: E_INVALIDARG, as on Windows).
+	ListenerPropertyListenBacklog               ListenerPropertyID = 0
 	ListenerPropertyIPVersion                   ListenerPropertyID = 1  // IPVersion, IPVersionAuto
 	ListenerPropertyState                       ListenerPropertyID = 2  // ListenerState (read-only)
 	ListenerPropertyAsyncCallbackModel          ListenerPropertyID = 3  // CallbackModel; no effect
@@ -157,12 +170,27 @@ const (
 	// WS_E_SECURITY_VERIFICATION_FAILURE error; the listener goes on
 	// serving. Set at creation.
 	ListenerPropertyTLSConfig ListenerPropertyID = 0x1000
+	// ListenerPropertyMaxConnections (uint32; TCP and named pipes; default
+	// 0xFFFFFFFF, no limit; at least 1) is the most sessions the listener
+	// holds at once: admitted and not yet closed, whether waiting for an
+	// Accept or accepted (WCF's MaxConnections). A session's place frees
+	// when its channel is closed or aborted (or, never accepted, when the
+	// listener closes). At the limit a new client is not answered: its Open
+	// waits until a place frees; if none does within the listener's
+	// ConnectTimeout (counted from the socket accept) the client is refused
+	// with the ServerTooBusy framing fault, and its Open fails with
+	// WS_E_ENDPOINT_TOO_BUSY (or WS_E_OPERATION_TIMED_OUT, if its own
+	// connect timeout ends first). Nothing is refused at the socket: each
+	// waiting client holds one until it is answered or refused. Set at
+	// creation.
+	ListenerPropertyMaxConnections ListenerPropertyID = 0x1001
 )
 
 const (
 	numWWSAPIListenerProperties = 17
 	slotListenerTLSConfig       = 17
-	numListenerProperties       = 18
+	slotListenerMaxConnections  = 18
+	numListenerProperties       = 19
 )
 
 // slot returns where the property is stored, or -1 for an unknown id.
@@ -338,6 +366,7 @@ var listenerProps = [numListenerProperties]listenerPropInfo{
 	ListenerPropertyCustomListenerInstance:      {"CustomListenerInstance", tAny, getOnly, bCustom, nil},
 	ListenerPropertyDisallowedUserAgent:         {"DisallowedUserAgent", reflect.TypeFor[[]string](), setCreate, bHTTP, []string{"Mozilla"}},
 	slotListenerTLSConfig:                       {"TLSConfig", reflect.TypeFor[*tls.Config](), setCreate, bHTTP | bTCP, nil},
+	slotListenerMaxConnections:                  {"MaxConnections", tUint32, setCreate, bTCP | bPipe, uint32(0xFFFFFFFF)},
 }
 
 // String returns the id's Go name, "ListenerPropertyListenBacklog", or
@@ -512,6 +541,9 @@ func newListenerProperties(b ChannelBinding, props []ListenerProperty) ([numList
 		}
 		if err := checkValue(info.name, info.typ, p.Value); err != nil {
 			return v, err
+		}
+		if p.ID == ListenerPropertyMaxConnections && p.Value.(uint32) == 0 {
+			return v, invalidArg("%s must be at least 1", p.ID)
 		}
 		v[i] = p.Value
 	}

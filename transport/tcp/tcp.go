@@ -186,6 +186,7 @@ type Listener struct {
 	once    sync.Once
 	mu      sync.Mutex
 	pending map[net.Conn]struct{} // connections in their handshake
+	lim     limits                // backlog and connection limits (limit.go)
 }
 
 // Addr returns the address listened on.
@@ -196,6 +197,7 @@ func (l *Listener) Addr() net.Addr { return l.port.ln.Addr() }
 type accepted struct {
 	s   *Session
 	err error
+	adm *admission // the places the session holds in the listener's limits
 }
 
 // Accept returns the next session whose preamble named this listener's
@@ -205,6 +207,7 @@ type accepted struct {
 func (l *Listener) Accept(ctx context.Context) (transport.Conn, error) {
 	select {
 	case a := <-l.queue:
+		a.adm.taken()
 		if a.err != nil {
 			return nil, a.err
 		}
@@ -397,7 +400,9 @@ func (p *sharedPort) handshake(conn net.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), owner.cfg.ConnectTimeout)
 	defer cancel()
 	var target *Listener
+	adm := &admission{Conn: conn}
 	sc := &ServerConfig{Encoding: owner.enc, MaxEnvelopeSize: owner.cfg.MaxMessageSize}
+	sc.Admit = func(ctx context.Context) error { return target.admit(ctx, adm) }
 	sc.Route = func(via string) bool {
 		target = p.route(via)
 		if target == nil {
@@ -406,11 +411,11 @@ func (p *sharedPort) handshake(conn net.Conn) {
 		sc.TLS = target.tls
 		return true
 	}
-	s, _, err := ServerHandshake(ctx, conn, sc)
+	s, _, err := ServerHandshake(ctx, adm, sc)
 	if err != nil {
 		var ue *UpgradeError
 		if errors.As(err, &ue) && target != nil {
-			target.deliver(accepted{err: err})
+			target.deliver(accepted{err: err, adm: adm})
 		}
 		return
 	}
@@ -418,7 +423,7 @@ func (p *sharedPort) handshake(conn net.Conn) {
 		tc.SetNoDelay(target.cfg.NoDelay)
 	}
 	s.framer.MaxEnvelopeSize = target.cfg.MaxMessageSize
-	target.deliver(accepted{s: s})
+	target.deliver(accepted{s: s, adm: adm})
 }
 
 func (l *Listener) track(c net.Conn, add bool) {
