@@ -43,9 +43,11 @@ type UpgradeError struct {
 	Via      string   // the Via of the session's preamble
 	Remote   net.Addr // the peer's address
 	Server   bool     // the failure was seen by the receiver (listener) side
-	Err      error
+	// Err is the cause (see above).
+	Err error
 }
 
+// Error names the protocol, the Via, the peer and the cause.
 func (e *UpgradeError) Error() string {
 	side := "to"
 	if e.Server {
@@ -54,6 +56,7 @@ func (e *UpgradeError) Error() string {
 	return fmt.Sprintf("nettcp: %s upgrade of the session for %s %s %v failed: %v", e.Protocol, e.Via, side, e.Remote, e.Err)
 }
 
+// Unwrap returns Err.
 func (e *UpgradeError) Unwrap() error { return e.Err }
 
 // tlsConfigFrom returns the *tls.Config in cfg.Extra[ExtraTLSConfig], nil
