@@ -1,6 +1,8 @@
 package wws
 
 import (
+	"sync"
+
 	"github.com/wwsgo/wws/nbfx"
 	"github.com/wwsgo/wws/soap"
 	"github.com/wwsgo/wws/xmlnode"
@@ -21,6 +23,11 @@ type codec struct {
 	bw    *nbfx.Writer
 	tw    *xmltext.Writer
 	out   []byte
+
+	// Readers of received envelopes, reused under rmu.
+	rmu sync.Mutex
+	br  *nbfx.Reader
+	tr  *xmltext.Reader
 
 	quotas xmlnode.Quotas
 }
@@ -120,11 +127,22 @@ func (c *codec) decode(data []byte, m *Message) error {
 		m.dictView = c.rdict.View()
 		m.dict = &m.dictView
 	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	var r xmlnode.Reader
 	if m.binary {
-		r = nbfx.NewReader(m.data, m.dict, c.quotas)
+		if c.br == nil {
+			c.br = nbfx.NewReader(nil, nil, c.quotas)
+		}
+		c.br.SetDictionary(m.dict)
+		c.br.Reset(m.data)
+		r = c.br
 	} else {
-		r = xmltext.NewReader(m.data, xmltext.ReaderOptions{Quotas: c.quotas})
+		if c.tr == nil {
+			c.tr = xmltext.NewReader(nil, xmltext.ReaderOptions{Quotas: c.quotas})
+		}
+		c.tr.Reset(m.data)
+		r = c.tr
 	}
 	if err := soap.ReadEnvelopeStart(r, &m.hdr); err != nil {
 		return err

@@ -172,7 +172,10 @@ func (m *Message) SetBodyXML(fragment []byte) error {
 	if m.state != MessageStateEmpty && m.state != MessageStateInitialized && m.state != MessageStateWriting {
 		return newError(WS_E_INVALID_OPERATION, nil, "set the body of a message in state %s", m.state)
 	}
-	if err := xmlnode.Copy(discard{}, xmltext.NewReader(fragment, xmltext.ReaderOptions{Fragment: true})); err != nil {
+	r := fragmentReader(fragment)
+	err := xmlnode.Copy(discard{}, r)
+	putFragmentReader(r)
+	if err != nil {
 		return newError(E_INVALIDARG, err, "body is not well-formed XML")
 	}
 	m.init()
@@ -212,11 +215,12 @@ func (m *Message) Fault() (*Fault, error) {
 	if !m.isFault {
 		return nil, newError(WS_E_INVALID_OPERATION, nil, "the message is not a fault")
 	}
-	r, first, err := m.bodyReader()
+	r, first, err := m.bodyReader(true)
 	if err != nil {
 		return nil, err
 	}
 	f, err := soap.ReadFault(r, first, m.hdr.Version)
+	putReader(r)
 	if err != nil {
 		return nil, wrapErr(err, "read fault")
 	}
@@ -229,25 +233,44 @@ func (m *Message) BodyXML() ([]byte, error) {
 	if m == nil {
 		return nil, invalidArg("nil message")
 	}
+	return m.AppendBodyXML(nil)
+}
+
+// AppendBodyXML appends the body's content rendered as text XML to dst
+// and returns the extended buffer, as BodyXML does but into the caller's
+// memory.
+func (m *Message) AppendBodyXML(dst []byte) ([]byte, error) {
+	if m == nil {
+		return dst, invalidArg("nil message")
+	}
+	if m.data == nil && m.bodyFunc == nil && m.fault == nil {
+		return append(dst, m.bodyXML...), nil
+	}
+	w := textWriter()
+	defer putWriter(w)
 	if m.data == nil {
-		if m.bodyFunc != nil || m.fault != nil {
-			w := xmltext.NewWriter(xmltext.WriterOptions{})
-			if err := m.writeBody(w); err != nil {
-				return nil, wrapErr(err, "render body")
-			}
-			return append([]byte(nil), w.Bytes()...), nil
+		if err := m.writeBody(w); err != nil {
+			return dst, wrapErr(err, "render body")
 		}
-		return append([]byte(nil), m.bodyXML...), nil
+	} else {
+		r, first, err := m.bodyReader(true)
+		if err != nil {
+			return dst, err
+		}
+		br := bodyReader{r: r, first: first}
+		err = xmlnode.Copy(w, &br)
+		putReader(r)
+		if err != nil {
+			return dst, wrapErr(err, "read body")
+		}
 	}
-	r, err := m.BodyReader()
-	if err != nil {
-		return nil, err
+	if err := w.Flush(); err != nil {
+		return dst, wrapErr(err, "render body")
 	}
-	w := xmltext.NewWriter(xmltext.WriterOptions{})
-	if err := xmlnode.Copy(w, r); err != nil {
-		return nil, wrapErr(err, "read body")
+	if dst == nil {
+		dst = []byte{} // an empty body is an empty slice, not nil
 	}
-	return append([]byte(nil), w.Bytes()...), nil
+	return append(dst, w.Bytes()...), nil
 }
 
 // BodyReader returns a reader of the body's content: the nodes between the
@@ -264,7 +287,7 @@ func (m *Message) BodyReader() (xmlnode.Reader, error) {
 		}
 		return xmltext.NewReader(m.bodyXML, xmltext.ReaderOptions{Fragment: true}), nil
 	}
-	r, first, err := m.bodyReader()
+	r, first, err := m.bodyReader(false)
 	if err != nil {
 		return nil, err
 	}
@@ -272,21 +295,31 @@ func (m *Message) BodyReader() (xmlnode.Reader, error) {
 }
 
 // bodyReader re-reads the received envelope up to the body and returns the
-// reader with the body's first node (nil for an empty body).
-func (m *Message) bodyReader() (xmlnode.Reader, *xmlnode.Node, error) {
+// reader with the body's first node (nil for an empty body). A pooled
+// reader (pooled true) goes back with putReader, also after an error.
+func (m *Message) bodyReader(pooled bool) (xmlnode.Reader, *xmlnode.Node, error) {
 	var r xmlnode.Reader
-	if m.binary {
+	switch {
+	case pooled:
+		r = m.envelopeReader()
+	case m.binary:
 		r = nbfx.NewReader(m.data, m.dict, xmlnode.Quotas{})
-	} else {
+	default:
 		r = xmltext.NewReader(m.data, xmltext.ReaderOptions{})
 	}
-	var h soap.Header
-	if err := soap.ReadEnvelopeStart(r, &h); err != nil {
-		return nil, nil, wrapErr(err, "read envelope")
+	fail := func(err error, what string) (xmlnode.Reader, *xmlnode.Node, error) {
+		if pooled {
+			putReader(r)
+		}
+		return nil, nil, wrapErr(err, what)
+	}
+	// The headers were read when the message arrived: skip them.
+	if err := skipToBody(r); err != nil {
+		return fail(err, "read envelope")
 	}
 	n, err := r.Next()
 	if err != nil {
-		return nil, nil, wrapErr(err, "read body")
+		return fail(err, "read body")
 	}
 	if n.Kind == xmlnode.KindEndElement {
 		return r, nil, nil
@@ -355,13 +388,19 @@ func (m *Message) writeBody(w xmlnode.Writer) error {
 	case m.bodyFunc != nil:
 		return m.bodyFunc(w)
 	case len(m.bodyXML) > 0:
-		return xmlnode.Copy(w, xmltext.NewReader(m.bodyXML, xmltext.ReaderOptions{Fragment: true}))
+		r := fragmentReader(m.bodyXML)
+		err := xmlnode.Copy(w, r)
+		putFragmentReader(r)
+		return err
 	case m.data != nil:
-		r, err := m.BodyReader()
+		r, first, err := m.bodyReader(true)
 		if err != nil {
 			return err
 		}
-		return xmlnode.Copy(w, r)
+		br := bodyReader{r: r, first: first}
+		err = xmlnode.Copy(w, &br)
+		putReader(r)
+		return err
 	}
 	return nil
 }
@@ -377,3 +416,20 @@ func (discard) WriteText(v xmlnode.Value) error                           { retu
 func (discard) WriteComment(text []byte) error                            { return nil }
 
 var errNilMessage = errors.New("nil message")
+
+// skipToBody reads an envelope, already checked when it was received, up
+// to and including the Body's start tag.
+func skipToBody(r xmlnode.Reader) error {
+	for {
+		n, err := r.Next()
+		if err != nil {
+			if err == io.EOF {
+				return &soap.FormatError{Msg: "the envelope has no Body"}
+			}
+			return err
+		}
+		if n.Kind == xmlnode.KindStartElement && n.Depth == 2 && string(n.Local) == "Body" {
+			return nil
+		}
+	}
+}
