@@ -33,19 +33,83 @@ type Handler func(req *wws.Message, newMessage func() *wws.Message) (*wws.Messag
 // Logger receives one line per message served.
 type Logger func(endpoint, action string)
 
-// Serve accepts channels on l until ctx is done or l is closed, and serves
-// each with h on its own goroutine: receive a message, answer it, until the
-// peer ends the session. It returns when every channel is done.
+// DefaultShutdownTimeout is how long a graceful shutdown gives each
+// channel to finish the message it is answering and end its session.
+const DefaultShutdownTimeout = 5 * time.Second
+
+// Server serves a Handler on listeners.
+type Server struct {
+	// Handler answers each message received.
+	Handler Handler
+	// Log, if set, is told of each message received.
+	Log Logger
+	// ShutdownTimeout bounds the graceful shutdown once the context given to
+	// Serve is done (DefaultShutdownTimeout if zero); see Serve.
+	ShutdownTimeout time.Duration
+}
+
+// Serve serves h on l as a Server with the default shutdown timeout; see
+// (*Server).Serve.
 func Serve(ctx context.Context, l *wws.Listener, url string, h Handler, log Logger) error {
+	return (&Server{Handler: h, Log: log}).Serve(ctx, l, url)
+}
+
+// Serve accepts channels on l until ctx is done or l is closed, and serves
+// each with s.Handler on its own goroutine: receive a message, answer it,
+// until the peer ends the session; then it closes the channel.
+//
+// When ctx is done Serve shuts down gracefully: it closes l (no more
+// channels are accepted), and each channel finishes the message it is
+// answering, receives no more, and is closed — on net.tcp and net.pipe the
+// End record goes out and the peer's End is awaited, so that a WCF client
+// sees an orderly end of its session (its pending receive gets the end of
+// the session, WS_S_END for a wws client), not a reset. A channel that has
+// not closed within s.ShutdownTimeout of ctx ending (a peer that never
+// sends its End, a handler that does not return) is aborted. Serve returns
+// when every channel is done; it never returns an error today.
+func (s *Server) Serve(ctx context.Context, l *wws.Listener, url string) error {
+	timeout := s.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = DefaultShutdownTimeout
+	}
+	// drain is the context of everything a channel does once the stop has
+	// begun: it ends timeout after ctx, and then every channel still open
+	// is aborted.
+	drain, endDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer endDrain()
+	var timerMu sync.Mutex
+	var timer *time.Timer
+	returned := false
+	stopWatch := context.AfterFunc(ctx, func() {
+		timerMu.Lock()
+		defer timerMu.Unlock()
+		if !returned {
+			timer = time.AfterFunc(timeout, endDrain)
+		}
+	})
+	defer func() {
+		stopWatch()
+		timerMu.Lock()
+		returned = true
+		if timer != nil {
+			timer.Stop()
+		}
+		timerMu.Unlock()
+	}()
+
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	stop := context.AfterFunc(ctx, func() { l.Abort() })
-	defer stop()
 	for {
 		ch, err := l.AcceptChannel(ctx)
 		if err != nil {
-			if ctx.Err() != nil || wws.HResult(err) == wws.WS_E_OPERATION_ABORTED || wws.HResult(err) == wws.WS_E_OBJECT_FAULTED {
+			code := wws.HResult(err)
+			if ctx.Err() != nil {
+				// Stop listening; the channels are closing meanwhile.
+				l.Close(drain)
 				return nil
+			}
+			if code == wws.WS_E_OPERATION_ABORTED || code == wws.WS_E_OBJECT_FAULTED {
+				return nil // the listener was closed or aborted
 			}
 			// A peer that failed its handshake does not stop the others.
 			continue
@@ -53,31 +117,30 @@ func Serve(ctx context.Context, l *wws.Listener, url string, h Handler, log Logg
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serveChannel(ctx, ch, url, h, log)
+			s.serveChannel(ctx, drain, ch, url)
 		}()
 	}
 }
 
-func serveChannel(ctx context.Context, ch *wws.Channel, url string, h Handler, log Logger) {
-	stop := context.AfterFunc(ctx, func() { ch.Abort() })
-	defer stop()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		ch.Close(cctx)
-	}()
-	for {
+// serveChannel serves one channel until its peer ends the session, or ctx
+// (the stop) is done; then closes it within drain, which also aborts it
+// when it ends.
+func (s *Server) serveChannel(ctx, drain context.Context, ch *wws.Channel, url string) {
+	stopAbort := context.AfterFunc(drain, func() { ch.Abort() })
+	defer stopAbort()
+	defer ch.Close(drain)
+	for ctx.Err() == nil {
 		req, err := ch.Receive(ctx)
 		if err != nil {
 			if wws.HResult(err) == wws.WS_E_ENDPOINT_FAULT_RECEIVED {
 				continue
 			}
-			return
+			return // the end of the session, a broken one, or the stop
 		}
-		if log != nil {
-			log(url, req.Action())
+		if s.Log != nil {
+			s.Log(url, req.Action())
 		}
-		reply, herr := h(req, ch.NewMessage)
+		reply, herr := s.Handler(req, ch.NewMessage)
 		// A reply channel answers whatever the handler answers (Mono's
 		// clients send no addressing headers at all with WS-Addressing
 		// 2004/08). Over UDP a datagram is answered when it says where to
@@ -91,12 +154,14 @@ func serveChannel(ctx context.Context, ch *wws.Channel, url string, h Handler, l
 		default:
 			oneWay = req.MessageID() == ""
 		}
+		// The answer goes out even when the stop comes meanwhile: drain
+		// bounds it.
 		switch {
 		case oneWay:
 		case herr != nil:
-			err = ch.SendFault(ctx, req, herr)
+			err = ch.SendFault(drain, req, herr)
 		case reply != nil:
-			err = ch.Reply(ctx, req, reply)
+			err = ch.Reply(drain, req, reply)
 		}
 		if err != nil {
 			return
