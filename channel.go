@@ -174,9 +174,55 @@ func (c *Channel) timeout(id ChannelPropertyID) time.Duration {
 // withTimeout bounds ctx by the timeout property id.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d == Infinite || d < 0 {
-		return ctx, func() {}
+		return ctx, noCancel
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+func noCancel() {}
+
+// opTimeout bounds an I/O operation on g's connection by d. When ctx
+// cannot be cancelled and the transport ends operations at a context's
+// deadline by itself (transport.DeadlineBound), the bound is a
+// deadlineCtx: no timer, no registration. The channel's own waits go
+// through waitChans, which time a deadlineCtx themselves.
+func opTimeout(ctx context.Context, d time.Duration, g *generation) (context.Context, context.CancelFunc) {
+	if d == Infinite || d < 0 {
+		return ctx, noCancel
+	}
+	if ctx.Done() == nil {
+		if _, ok := g.conn.(transport.DeadlineBound); ok {
+			return &deadlineCtx{Context: ctx, d: time.Now().Add(d)}, noCancel
+		}
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// deadlineCtx is a context bounded by a deadline alone: its Done is nil.
+// Only transports that are DeadlineBound, and waitChans, are given one.
+type deadlineCtx struct {
+	context.Context // the caller's, which cannot be cancelled
+	d               time.Time
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.d, true }
+func (c *deadlineCtx) Done() <-chan struct{}       { return nil }
+func (c *deadlineCtx) Err() error {
+	if time.Now().Before(c.d) {
+		return nil
+	}
+	return context.DeadlineExceeded
+}
+
+// waitChans returns what a wait within ctx selects on: ctx's Done, or for
+// a deadlineCtx a timer's channel (stopped by stop); the other is nil.
+// When the timer fires, the wait's error is context.DeadlineExceeded.
+func waitChans(ctx context.Context) (done <-chan struct{}, timeout <-chan time.Time, stop func()) {
+	if dc, ok := ctx.(*deadlineCtx); ok {
+		t := time.NewTimer(time.Until(dc.d))
+		return nil, t.C, func() { t.Stop() }
+	}
+	return ctx.Done(), nil, noCancel
 }
 
 // transportConfig builds what the transport needs from the properties.
@@ -628,13 +674,17 @@ func acquire(ctx context.Context, g *generation, slot chan struct{}) error {
 		return nil
 	default:
 	}
+	done, timeout, stop := waitChans(ctx)
+	defer stop()
 	select {
 	case slot <- struct{}{}:
 		return nil
 	case <-g.abortCh:
 		return errAborted
-	case <-ctx.Done():
+	case <-done:
 		return ctx.Err()
+	case <-timeout:
+		return context.DeadlineExceeded
 	}
 }
 

@@ -124,7 +124,7 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	m.init()
 	m.hdr.Version, m.hdr.Addressing = g.codec.env, g.codec.addr
 	c.address(g, m)
-	sctx, cancel := withTimeout(ctx, c.sendTimeout())
+	sctx, cancel := opTimeout(ctx, c.sendTimeout(), g)
 	defer cancel()
 	if err := acquire(sctx, g, g.sendSlot); err != nil {
 		return c.ioErr(g, err, op, false)
@@ -208,7 +208,7 @@ func (c *Channel) receive(ctx context.Context, op string) (*Message, error) {
 	if !c.typ.canReceive() {
 		return nil, newError(WS_E_INVALID_OPERATION, nil, "%s: %s channels cannot receive", op, c.typ)
 	}
-	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
+	rctx, cancel := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
 	defer cancel()
 	if !g.hasReader {
 		return c.receiveDirect(rctx, g, op)
@@ -365,7 +365,7 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 		forget()
 		return nil, err
 	}
-	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
+	rctx, cancel := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
 	defer cancel()
 	m, holding, err := c.takeToken(rctx, g, ch)
 	if holding {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"time"
 )
 
 // Reading a session without a goroutine of its own.
@@ -80,18 +81,26 @@ func (q *inbox) push(ctx context.Context, g *generation, m *Message) error {
 			return nil
 		}
 		q.mu.Unlock()
+		done, timeout, stop := waitChans(ctx)
 		select {
 		case <-q.room:
+			stop()
 			continue
 		case <-g.abortCh:
+			stop()
 			return errAborted
-		case <-ctx.Done():
+		case <-done:
+		case <-timeout:
 		}
+		stop()
 		q.mu.Lock()
 		q.msgs = append(q.msgs, m)
 		q.mu.Unlock()
 		signal(q.ready)
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return context.DeadlineExceeded
 	}
 }
 
@@ -211,6 +220,10 @@ func (c *Channel) takeToken(ctx context.Context, g *generation, want chan *Messa
 	if want == nil {
 		ready = g.in.ready
 	}
+	var done <-chan struct{}
+	var timeout <-chan time.Time
+	stop := noCancel
+	defer func() { stop() }()
 	for {
 		if want != nil {
 			select {
@@ -225,21 +238,27 @@ func (c *Channel) takeToken(ctx context.Context, g *generation, want chan *Messa
 			return nil, false, io.EOF
 		}
 		select {
+		case g.rtok <- struct{}{}: // the token is free: no timer needed
+			if m, ok := c.afterToken(g, want); ok {
+				return m, false, nil
+			}
+			if g.readEnded() {
+				g.giveToken()
+				return nil, false, io.EOF
+			}
+			return nil, true, nil
+		default:
+		}
+		if done == nil && timeout == nil {
+			done, timeout, stop = waitChans(ctx)
+		}
+		select {
 		case m := <-want: // nil when want is nil: never ready
 			return m, false, nil
 		case <-ready: // nil for a request: never ready
 			continue
 		case g.rtok <- struct{}{}:
-			// A message may have come while we waited for the token.
-			if want != nil {
-				select {
-				case m := <-want:
-					g.giveToken()
-					return m, false, nil
-				default:
-				}
-			} else if m := g.in.pop(); m != nil {
-				g.giveToken()
+			if m, ok := c.afterToken(g, want); ok {
 				return m, false, nil
 			}
 			if g.readEnded() {
@@ -251,10 +270,30 @@ func (c *Channel) takeToken(ctx context.Context, g *generation, want chan *Messa
 			continue // look for a message queued before the end, then io.EOF
 		case <-g.abortCh:
 			return nil, false, errAborted
-		case <-ctx.Done():
+		case <-done:
 			return nil, false, ctx.Err()
+		case <-timeout:
+			return nil, false, context.DeadlineExceeded
 		}
 	}
+}
+
+// afterToken looks, just after the token was taken, for a message that
+// came while the caller waited for it; if there is one, the token is given
+// back.
+func (c *Channel) afterToken(g *generation, want chan *Message) (*Message, bool) {
+	if want != nil {
+		select {
+		case m := <-want:
+			g.giveToken()
+			return m, true
+		default:
+		}
+	} else if m := g.in.pop(); m != nil {
+		g.giveToken()
+		return m, true
+	}
+	return nil, false
 }
 
 // giveToken returns the read token; a waiter blocked on it takes it.

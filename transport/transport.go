@@ -65,6 +65,16 @@ type Conn interface {
 	RemoteAddr() net.Addr
 }
 
+// DeadlineBound is implemented by Conns whose Send and Receive end at
+// ctx.Deadline() by themselves (as net.Conn deadlines do), so that a
+// context with a deadline and a nil Done bounds them. The channel layer
+// then bounds operations of callers whose context cannot be cancelled
+// without a timer per operation. Abort must still interrupt them.
+type DeadlineBound interface {
+	// BoundByDeadline does nothing; it marks the Conn.
+	BoundByDeadline()
+}
+
 // Listener accepts connections for one endpoint URL.
 type Listener interface {
 	// Accept waits for the next connection. It returns ErrListenerClosed

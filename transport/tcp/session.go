@@ -47,6 +47,10 @@ func NewSession(conn net.Conn, framer *nmf.Framer, via string) *Session {
 	return &Session{conn: conn, framer: framer, via: via, peerEnded: make(chan struct{}), closed: make(chan struct{})}
 }
 
+// BoundByDeadline marks Session as a transport.DeadlineBound: its Send and
+// Receive end at ctx's deadline through the connection's deadlines.
+func (s *Session) BoundByDeadline() {}
+
 // Via returns the Via URI of the session's preamble.
 func (s *Session) Via() string { return s.via }
 
