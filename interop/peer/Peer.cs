@@ -13,7 +13,9 @@
 //       WCF client for the peer contract. ops (default: all, in this order):
 //         Echo[=text] EchoUnicode Add[=a,b] Mirror Reverse[=n] Notify[=token]
 //         LastNotification[=expected] Fail[=reason]
-//       and the pseudo op Sleep=ms. One channel (one session) for all calls.
+//       and the pseudo ops Sleep=ms and Close (closes the channel, 2 s timeout: "PASS Close
+//       ok" or "FAIL Close <exception>"; a later op opens a new one). One channel (one
+//       session) for all calls.
 //       Prints "PASS <op> <detail>" or "FAIL <op> <detail>" per call, then
 //       "N passed, M failed"; exit status 0 iff all passed.
 //   mono Peer.exe calc <binding> <url> [ops...]
@@ -609,6 +611,12 @@ namespace Wws.Interop
 						Thread.Sleep(int.Parse(arg ?? "1000", CultureInfo.InvariantCulture));
 						continue;
 					}
+					if (op == "Close") {
+						clock.Restart();
+						using (Watch(op, OpTimeout))
+							CloseChannel();
+						continue;
+					}
 					clock.Restart();
 					using (Watch(op, OpTimeout))
 						Step(op, arg);
@@ -631,6 +639,24 @@ namespace Wws.Interop
 				}
 			}
 			return Finish();
+		}
+
+		// CloseChannel closes the channel of the calls so far and reports how that went.
+		void CloseChannel()
+		{
+			if (ch == null) {
+				Fail("Close", "no channel");
+				return;
+			}
+			var co = (ICommunicationObject)ch;
+			ch = null;
+			try {
+				co.Close(TimeSpan.FromSeconds(2));
+				Pass("Close", "ok");
+			} catch (Exception e) {
+				Fail("Close", Describe(e));
+				co.Abort();
+			}
 		}
 
 		readonly object finishGate = new object();
