@@ -40,6 +40,8 @@ type Channel struct {
 // Close or Reset. Abort acts on it; operations capture it when they start,
 // so that nothing of one lifetime leaks into the next.
 type generation struct {
+	sendFrame transport.Frame // the frame being sent, under sendSlot
+
 	abortCh    chan struct{} // closed by Abort
 	aborted    atomic.Bool
 	closingCh  chan struct{} // closed when Close starts: the reader discards
@@ -61,7 +63,7 @@ type generation struct {
 	endOnce    sync.Once
 
 	reqMu     sync.Mutex
-	pending   map[string]chan *Message // requests awaiting a correlated reply; nil: given up on
+	pending   map[msgKey]chan *Message // requests awaiting a correlated reply; nil: given up on
 	abandoned int                      // the nil entries of pending
 
 	shutDown   atomic.Bool             // ShutdownSession succeeded
@@ -181,46 +183,74 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 
 func noCancel() {}
 
-// opTimeout bounds an I/O operation on g's connection by d. When ctx
-// cannot be cancelled and the transport ends operations at a context's
-// deadline by itself (transport.DeadlineBound), the bound is a
-// deadlineCtx: no timer, no registration. The channel's own waits go
-// through waitChans, which time a deadlineCtx themselves.
-func opTimeout(ctx context.Context, d time.Duration, g *generation) (context.Context, context.CancelFunc) {
+// opTimeout bounds an I/O operation on g's connection by d. When the
+// transport ends operations at a context's deadline by itself
+// (transport.DeadlineBound), the bound is a deadlineCtx over ctx: no timer
+// and no registration with ctx (only the transport's own watch of ctx, if
+// ctx can be cancelled). The channel's own waits go through waitChans,
+// which time a deadlineCtx themselves.
+func opTimeout(ctx context.Context, d time.Duration, g *generation) (context.Context, *opCtx) {
 	if d == Infinite || d < 0 {
-		return ctx, noCancel
+		return ctx, nil
 	}
-	if ctx.Done() == nil {
-		if _, ok := g.conn.(transport.DeadlineBound); ok {
-			return &deadlineCtx{Context: ctx, d: time.Now().Add(d)}, noCancel
+	if _, ok := g.conn.(transport.DeadlineBound); ok {
+		dl := time.Now().Add(d)
+		if p, ok := ctx.Deadline(); ok && p.Before(dl) {
+			dl = p
 		}
+		dc := deadlineCtxs.Get().(*deadlineCtx)
+		dc.Context, dc.d = ctx, dl
+		return dc, (*opCtx)(dc)
 	}
-	return context.WithTimeout(ctx, d)
+	tctx, cancel := context.WithTimeout(ctx, d)
+	return tctx, &opCtx{cancel: cancel}
 }
 
-// deadlineCtx is a context bounded by a deadline alone: its Done is nil.
-// Only transports that are DeadlineBound, and waitChans, are given one.
+// opCtx is what ends an operation's context: a pooled deadlineCtx goes
+// back to its pool, a context.WithTimeout is cancelled. Its release is
+// safe on nil.
+type opCtx deadlineCtx
+
+func (o *opCtx) release() {
+	switch {
+	case o == nil:
+	case o.cancel != nil:
+		o.cancel()
+	default:
+		o.Context = nil
+		deadlineCtxs.Put((*deadlineCtx)(o))
+	}
+}
+
+var deadlineCtxs = sync.Pool{New: func() any { return new(deadlineCtx) }}
+
+// deadlineCtx is ctx bounded by a deadline d that its Done does not
+// report: only transports that are DeadlineBound, and waitChans, are given
+// one. Its Done is the parent's (it ends early only by cancellation).
 type deadlineCtx struct {
-	context.Context // the caller's, which cannot be cancelled
+	context.Context // the caller's
 	d               time.Time
+	cancel          context.CancelFunc // set only in an opCtx of a context.WithTimeout
 }
 
 func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.d, true }
-func (c *deadlineCtx) Done() <-chan struct{}       { return nil }
 func (c *deadlineCtx) Err() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
 	if time.Now().Before(c.d) {
 		return nil
 	}
 	return context.DeadlineExceeded
 }
 
-// waitChans returns what a wait within ctx selects on: ctx's Done, or for
-// a deadlineCtx a timer's channel (stopped by stop); the other is nil.
-// When the timer fires, the wait's error is context.DeadlineExceeded.
+// waitChans returns what a wait within ctx selects on: ctx's Done, and for
+// a deadlineCtx a timer's channel as well (stopped by stop). When the
+// timer fires, the wait's error is context.DeadlineExceeded.
 func waitChans(ctx context.Context) (done <-chan struct{}, timeout <-chan time.Time, stop func()) {
 	if dc, ok := ctx.(*deadlineCtx); ok {
 		t := time.NewTimer(time.Until(dc.d))
-		return nil, t.C, func() { t.Stop() }
+		return ctx.Done(), t.C, func() { t.Stop() }
 	}
 	return ctx.Done(), nil, noCancel
 }
@@ -400,7 +430,7 @@ func (c *Channel) startReader(g *generation) {
 	}
 	g.hasReader = true
 	g.in = newInbox()
-	g.pending = make(map[string]chan *Message)
+	g.pending = make(map[msgKey]chan *Message)
 }
 
 // Abort is WsAbortChannel: it can be called in any state, from any

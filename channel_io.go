@@ -124,8 +124,8 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	m.init()
 	m.hdr.Version, m.hdr.Addressing = g.codec.env, g.codec.addr
 	c.address(g, m)
-	sctx, cancel := opTimeout(ctx, c.sendTimeout(), g)
-	defer cancel()
+	sctx, dc := opTimeout(ctx, c.sendTimeout(), g)
+	defer dc.release()
 	if err := acquire(sctx, g, g.sendSlot); err != nil {
 		return c.ioErr(g, err, op, false)
 	}
@@ -141,11 +141,16 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 		release(g.sendSlot)
 		return newError(WS_E_QUOTA_EXCEEDED, nil, "%s: the message is %d bytes, over the %d-byte MaxBufferedMessageSize", op, len(data), max)
 	}
-	f := transport.Frame{Data: data, Action: string(m.hdr.Action), Header: m.HTTPHeader, Remote: m.dest}
+	f := &g.sendFrame // the send slot's
+	*f = transport.Frame{Data: data, Header: m.HTTPHeader, Remote: m.dest}
+	if c.binding == BindingHTTP || c.binding == BindingCustom {
+		f.Action = string(m.hdr.Action) // carried outside the envelope
+	}
 	if m.IsFault() && c.typ == ChannelTypeReply {
 		f.Status = 500 // SOAP over HTTP answers faults with 500
 	}
-	err = g.conn.Send(sctx, &f)
+	err = g.conn.Send(sctx, f)
+	*f = transport.Frame{}
 	release(g.sendSlot)
 	if err != nil {
 		// A failed exchange of a request channel (an HTTP request refused,
@@ -172,7 +177,7 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 // *Error, and the message is returned too. The receive timeout property
 // bounds it as well as ctx.
 func (c *Channel) Receive(ctx context.Context) (*Message, error) {
-	m, err := c.receive(ctx, "receive")
+	m, err := c.receive(ctx, "receive", nil)
 	if err != nil {
 		return m, err
 	}
@@ -180,6 +185,29 @@ func (c *Channel) Receive(ctx context.Context) (*Message, error) {
 		return m, c.faultErr(m, "receive")
 	}
 	return m, nil
+}
+
+// ReceiveInto is Receive into the caller's message, as WsReceiveMessage
+// fills the message it is given: m must be Empty (new, or Reset), and a
+// message reused this way costs no allocation once its buffers have grown.
+func (c *Channel) ReceiveInto(ctx context.Context, m *Message) error {
+	if m == nil {
+		return nilMessage()
+	}
+	if m.state != MessageStateEmpty {
+		return newError(WS_E_INVALID_OPERATION, nil, "receive: the message is %s, not Empty", m.state)
+	}
+	got, err := c.receive(ctx, "receive", m)
+	if got != nil && got != m {
+		m.take(got)
+	}
+	if err != nil {
+		return err
+	}
+	if m.isFault && c.faultsAsErrors() {
+		return c.faultErr(m, "receive")
+	}
+	return nil
 }
 
 // faultErr builds WS_E_ENDPOINT_FAULT_RECEIVED for a fault message.
@@ -194,7 +222,7 @@ func (c *Channel) faultErr(m *Message, op string) error {
 var errEnd = &Error{Code: WS_S_END, Strings: []string{"receive: no more messages"}, Err: io.EOF}
 
 // receive waits for the next message (state Done).
-func (c *Channel) receive(ctx context.Context, op string) (*Message, error) {
+func (c *Channel) receive(ctx context.Context, op string, dst *Message) (*Message, error) {
 	if c == nil {
 		return nil, nilChannel()
 	}
@@ -208,12 +236,12 @@ func (c *Channel) receive(ctx context.Context, op string) (*Message, error) {
 	if !c.typ.canReceive() {
 		return nil, newError(WS_E_INVALID_OPERATION, nil, "%s: %s channels cannot receive", op, c.typ)
 	}
-	rctx, cancel := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
-	defer cancel()
+	rctx, dc := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
+	defer dc.release()
 	if !g.hasReader {
-		return c.receiveDirect(rctx, g, op)
+		return c.receiveDirect(rctx, g, op, dst)
 	}
-	return c.receiveDispatched(rctx, g, op)
+	return c.receiveDispatched(rctx, g, op, dst)
 }
 
 // readerErr reports why the reader goroutine stopped: the end of the
@@ -241,7 +269,7 @@ func (c *Channel) readerErr(g *generation, op string) error {
 }
 
 // receiveDirect reads the one message of a request or reply exchange.
-func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (*Message, error) {
+func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string, dst *Message) (*Message, error) {
 	if m := g.held.Swap(nil); m != nil {
 		g.received.Store(true)
 		return m, nil
@@ -257,7 +285,11 @@ func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (
 		}
 		return nil, c.ioErr(g, err, op, c.typ != ChannelTypeReply)
 	}
-	m := &Message{state: MessageStateDone, remote: f.Remote, HTTPHeader: f.Header}
+	m := dst
+	if m == nil {
+		m = &Message{}
+	}
+	m.state, m.remote, m.HTTPHeader = MessageStateDone, f.Remote, f.Header
 	if err := g.codec.decode(f.Data, m); err != nil {
 		return nil, c.ioErr(g, err, op, false)
 	}
@@ -277,6 +309,29 @@ func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string) (
 // WS_E_ENDPOINT_FAULT_RECEIVED with the fault, and the reply is returned.
 // The send and receive timeouts bound the two halves.
 func (c *Channel) Request(ctx context.Context, req *Message) (*Message, error) {
+	return c.request(ctx, req, nil)
+}
+
+// RequestInto is Request with the reply read into the caller's message, as
+// WsRequestReply fills the reply message it is given: reply must be Empty
+// (new, or Reset). Messages reused this way cost no allocation once their
+// buffers have grown.
+func (c *Channel) RequestInto(ctx context.Context, req, reply *Message) error {
+	if reply == nil {
+		return nilMessage()
+	}
+	if reply.state != MessageStateEmpty {
+		return newError(WS_E_INVALID_OPERATION, nil, "request: the reply message is %s, not Empty", reply.state)
+	}
+	got, err := c.request(ctx, req, reply)
+	if got != nil && got != reply {
+		reply.take(got)
+	}
+	return err
+}
+
+// request is Request; the reply is read into dst when dst is not nil.
+func (c *Channel) request(ctx context.Context, req, dst *Message) (*Message, error) {
 	if c == nil {
 		return nil, nilChannel()
 	}
@@ -303,21 +358,23 @@ func (c *Channel) Request(ctx context.Context, req *Message) (*Message, error) {
 			req.hdr.NewMessageID()
 		}
 		if req.hdr.ReplyTo.IsZero() {
-			req.hdr.ReplyTo.Address = []byte(g.codec.addr.Anonymous())
+			req.hdr.SetReplyTo(g.codec.addr.Anonymous())
 		}
 	}
 	var reply *Message
 	if !g.hasReader {
-		var out Message
-		if err := c.exchange(ctx, g, req, &out, "request"); err != nil {
+		reply = dst
+		if reply == nil {
+			reply = new(Message)
+		}
+		if err := c.exchange(ctx, g, req, reply, "request"); err != nil {
 			return nil, err
 		}
-		reply = &out
 	} else if addressed {
-		reply, err = c.requestSession(ctx, g, req)
+		reply, err = c.requestSession(ctx, g, req, dst)
 	} else {
 		if err = c.send(ctx, g, req, "request"); err == nil {
-			reply, err = c.receive(ctx, "request")
+			reply, err = c.receive(ctx, "request", dst)
 		}
 	}
 	if err != nil {
@@ -330,57 +387,45 @@ func (c *Channel) Request(ctx context.Context, req *Message) (*Message, error) {
 }
 
 // requestSession sends req on a session and waits for the reply that
-// relates to it.
-func (c *Channel) requestSession(ctx context.Context, g *generation, req *Message) (*Message, error) {
-	id := string(req.hdr.MessageID)
-	ch := make(chan *Message, 1)
+// relates to it, read into dst when dst is not nil.
+func (c *Channel) requestSession(ctx context.Context, g *generation, req, dst *Message) (*Message, error) {
+	key := keyOf(req.hdr.MessageID)
+	ch := replyChans.Get().(chan *Message)
 	g.reqMu.Lock()
-	if prev, dup := g.pending[id]; prev != nil {
+	if prev, dup := g.pending[key]; prev != nil {
 		g.reqMu.Unlock()
-		return nil, invalidArg("request: a request with MessageID %s is already pending", id)
+		replyChans.Put(ch)
+		return nil, invalidArg("request: a request with MessageID %s is already pending", req.hdr.MessageID)
 	} else if dup {
 		g.abandoned-- // a retry of a request given up on
 	}
-	g.pending[id] = ch
+	g.pending[key] = ch
 	g.reqMu.Unlock()
-	forget := func() {
-		g.reqMu.Lock()
-		delete(g.pending, id)
-		g.reqMu.Unlock()
-	}
-	// abandon forgets a request given up on (timeout, cancellation) while
-	// the session goes on: its reply, if it comes late, is dropped rather
-	// than surfacing in a Receive. At most maxAbandoned are remembered.
-	abandon := func() {
-		g.reqMu.Lock()
-		if g.abandoned < maxAbandoned {
-			g.pending[id] = nil
-			g.abandoned++
-		} else {
-			delete(g.pending, id)
-		}
-		g.reqMu.Unlock()
-	}
 	if err := c.send(ctx, g, req, "request"); err != nil {
-		forget()
+		g.forget(key)
 		return nil, err
 	}
-	rctx, cancel := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
-	defer cancel()
+	rctx, dc := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
+	defer dc.release()
 	m, holding, err := c.takeToken(rctx, g, ch)
 	if holding {
-		m, err = c.readFor(rctx, g, ch)
+		m, err = c.readFor(rctx, g, ch, dst)
 		g.giveToken()
+		if err == nil {
+			replyChans.Put(ch) // the reply was read here: nothing was sent on ch
+			return m, nil
+		}
 	}
 	if err == nil {
+		replyChans.Put(ch) // the reply was taken from ch
 		return m, nil
 	}
 	switch {
 	case g.aborted.Load() || err == errAborted:
-		forget()
+		g.forget(key)
 		return nil, c.ioErr(g, errAborted, "request", false)
 	case isInterruption(err) && !g.readEnded():
-		abandon()
+		g.abandon(key)
 		select {
 		case m := <-ch: // the reply came as the wait ended
 			return m, nil
@@ -388,7 +433,7 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req *Messag
 		}
 		return nil, c.ioErr(g, err, "request", false)
 	}
-	forget()
+	g.forget(key)
 	select {
 	case m := <-ch:
 		return m, nil
@@ -481,10 +526,10 @@ func (c *Channel) Reply(ctx context.Context, req, reply *Message) error {
 	reply.init()
 	if g.codec.addr != soap.AddressingNone {
 		if reply.hdr.RelatesTo == nil && req.hdr.MessageID != nil {
-			reply.hdr.RelatesTo = append([]byte(nil), req.hdr.MessageID...)
+			reply.hdr.SetRelatesTo(req.hdr.MessageID)
 		}
 		if a := req.hdr.ReplyTo.Address; reply.hdr.To == nil && a != nil && !isAnonymous(a) {
-			reply.hdr.To = append([]byte(nil), a...)
+			reply.hdr.SetTo(string(a))
 		}
 	}
 	if reply.dest == nil {
@@ -513,8 +558,7 @@ func replyDestination(req *Message) net.Addr {
 }
 
 func isAnonymous(a []byte) bool {
-	s := string(a)
-	return s == soap.Anonymous10 || s == soap.Anonymous200408 || s == soap.None10
+	return string(a) == soap.Anonymous10 || string(a) == soap.Anonymous200408 || string(a) == soap.None10
 }
 
 // SendFault is WsSendFaultMessageForError: it replies to req with a SOAP
@@ -652,7 +696,7 @@ func (c *Channel) ReadMessageStart(ctx context.Context) (*Message, error) {
 	if !g.reading.CompareAndSwap(nil, &Message{}) {
 		return nil, newError(WS_E_INVALID_OPERATION, nil, "read message start: another message is being read")
 	}
-	m, err := c.receive(ctx, "read message start")
+	m, err := c.receive(ctx, "read message start", nil)
 	if err != nil {
 		g.reading.Store(nil)
 		return nil, err

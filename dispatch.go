@@ -5,6 +5,9 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/wwsgo/wws/soap"
+	"github.com/wwsgo/wws/xmlnode"
 )
 
 // Reading a session without a goroutine of its own.
@@ -139,7 +142,7 @@ func isInterruption(err error) bool {
 
 // readNext reads and decodes the next message as the token holder. It
 // returns a clean interruption as it is; any other failure ends reading.
-func (c *Channel) readNext(ctx context.Context, g *generation) (*Message, error) {
+func (c *Channel) readNext(ctx context.Context, g *generation, dst *Message) (*Message, error) {
 	for {
 		f, err := g.conn.Receive(ctx)
 		if err != nil {
@@ -152,15 +155,18 @@ func (c *Channel) readNext(ctx context.Context, g *generation) (*Message, error)
 			g.endRead(err)
 			return nil, err
 		}
-		m := &Message{state: MessageStateDone}
-		if f.Remote != nil {
-			m.remote = f.Remote
+		m := dst
+		if m == nil {
+			m = &Message{}
 		}
+		m.state = MessageStateDone
+		m.remote = f.Remote
 		if err := g.codec.decode(f.Data, m); err != nil {
 			if c.binding == BindingUDP {
 				// Datagrams are independent: one that does not decode (from
 				// anyone on the network) is dropped, the channel goes on.
 				c.logf("wws: dropped an undecodable datagram", "from", f.Remote, "error", err)
+				m.Reset()
 				continue
 			}
 			g.endRead(err)
@@ -175,40 +181,99 @@ func (c *Channel) readNext(ctx context.Context, g *generation) (*Message, error)
 // reply that goes to want, or — want nil — an unsolicited message. Replies
 // to other pending requests are handed to them, late replies to requests
 // given up on are dropped, and unsolicited messages a request does not
-// want are queued in the inbox.
-func (c *Channel) readFor(ctx context.Context, g *generation, want chan *Message) (*Message, error) {
+// want are queued in the inbox. The message wanted is decoded into dst
+// when dst is not nil.
+func (c *Channel) readFor(ctx context.Context, g *generation, want chan *Message, dst *Message) (*Message, error) {
 	for {
-		m, err := c.readNext(ctx, g)
+		m, err := c.readNext(ctx, g, dst)
 		if err != nil {
 			return nil, err
 		}
 		if len(m.hdr.RelatesTo) > 0 {
+			key := keyOf(m.hdr.RelatesTo)
 			g.reqMu.Lock()
-			ch, ok := g.pending[string(m.hdr.RelatesTo)]
+			ch, ok := g.pending[key]
 			if ok {
-				delete(g.pending, string(m.hdr.RelatesTo))
+				delete(g.pending, key)
 				if ch == nil {
 					g.abandoned--
 				}
 			}
 			g.reqMu.Unlock()
 			switch {
-			case ok && ch == nil:
-				continue // a late reply to a request given up on
+			case ok && ch == nil: // a late reply to a request given up on
+				m.Reset()
+				continue
 			case ok && ch == want:
 				return m, nil
 			case ok:
-				ch <- m // buffered: never blocks
+				ch <- detach(m, dst) // buffered: never blocks
 				continue
 			}
 		}
 		if want == nil {
 			return m, nil
 		}
-		if err := g.in.push(ctx, g, m); err != nil {
+		if err := g.in.push(ctx, g, detach(m, dst)); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// detach returns m for someone else: m itself, or when m is the caller's
+// dst, a new message that takes m's contents (dst is left empty).
+func detach(m, dst *Message) *Message {
+	if m != dst {
+		return m
+	}
+	n := new(Message)
+	n.take(m)
+	*m = Message{hdr: soap.Header{Version: n.hdr.Version, Addressing: n.hdr.Addressing}}
+	return n
+}
+
+// msgKey identifies a pending request by its MessageID: a urn:uuid by its
+// 16 bytes (no string is made for it), any other id by its text.
+type msgKey struct {
+	uuid [16]byte
+	s    string
+}
+
+// keyOf returns the key of a MessageID or RelatesTo value.
+func keyOf(id []byte) msgKey {
+	if len(id) == 45 && string(id[:9]) == "urn:uuid:" {
+		if g, ok := xmlnode.ParseGUID(id[9:]); ok {
+			return msgKey{uuid: g}
+		}
+	}
+	return msgKey{s: string(id)}
+}
+
+// replyChans are the channels requests wait on for their reply; one goes
+// back only after its reply was taken from it (nothing more is sent on it).
+var replyChans = sync.Pool{New: func() any { return make(chan *Message, 1) }}
+
+// forget removes a pending request.
+func (g *generation) forget(key msgKey) {
+	g.reqMu.Lock()
+	delete(g.pending, key)
+	g.reqMu.Unlock()
+}
+
+// abandon forgets a request given up on (timeout, cancellation) while the
+// session goes on: its reply, if it comes late, is dropped rather than
+// surfacing in a Receive. At most maxAbandoned are remembered.
+func (g *generation) abandon(key msgKey) {
+	g.reqMu.Lock()
+	if _, ok := g.pending[key]; ok {
+		if g.abandoned < maxAbandoned {
+			g.pending[key] = nil
+			g.abandoned++
+		} else {
+			delete(g.pending, key)
+		}
+	}
+	g.reqMu.Unlock()
 }
 
 // takeToken waits for the read token, a message from the inbox, or the
@@ -300,10 +365,10 @@ func (c *Channel) afterToken(g *generation, want chan *Message) (*Message, bool)
 func (g *generation) giveToken() { <-g.rtok }
 
 // receiveDispatched is Receive on a channel without a reader goroutine.
-func (c *Channel) receiveDispatched(ctx context.Context, g *generation, op string) (*Message, error) {
+func (c *Channel) receiveDispatched(ctx context.Context, g *generation, op string, dst *Message) (*Message, error) {
 	m, holding, err := c.takeToken(ctx, g, nil)
 	if holding {
-		m, err = c.readFor(ctx, g, nil)
+		m, err = c.readFor(ctx, g, nil, dst)
 		g.giveToken()
 	}
 	if err == nil {

@@ -35,6 +35,8 @@ type Message struct {
 	dictView nbfx.SessionDictionary  // the session dictionary as of this message
 	isFault  bool
 
+	br bodyReader // reused by AppendBodyXML and writeBody
+
 	remote net.Addr // the sender's address, where the transport gives it (UDP)
 	dest   net.Addr // where to send it, when not the channel's peer (UDP replies)
 
@@ -257,8 +259,9 @@ func (m *Message) AppendBodyXML(dst []byte) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		br := bodyReader{r: r, first: first}
-		err = xmlnode.Copy(w, &br)
+		m.br = bodyReader{r: r, first: first}
+		err = xmlnode.Copy(w, &m.br)
+		m.br = bodyReader{}
 		putReader(r)
 		if err != nil {
 			return dst, wrapErr(err, "read body")
@@ -397,8 +400,9 @@ func (m *Message) writeBody(w xmlnode.Writer) error {
 		if err != nil {
 			return err
 		}
-		br := bodyReader{r: r, first: first}
-		err = xmlnode.Copy(w, &br)
+		m.br = bodyReader{r: r, first: first}
+		err = xmlnode.Copy(w, &m.br)
+		m.br = bodyReader{}
 		putReader(r)
 		return err
 	}
@@ -416,6 +420,14 @@ func (discard) WriteText(v xmlnode.Value) error                           { retu
 func (discard) WriteComment(text []byte) error                            { return nil }
 
 var errNilMessage = errors.New("nil message")
+
+// take moves src's contents into m; src is not to be used again.
+func (m *Message) take(src *Message) {
+	*m = *src
+	if m.dict != nil {
+		m.dict = &m.dictView
+	}
+}
 
 // skipToBody reads an envelope, already checked when it was received, up
 // to and including the Body's start tag.

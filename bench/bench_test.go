@@ -66,7 +66,11 @@ func runCallers(b *testing.B, callers int, setup func() (call func() error, done
 	b.ReportMetric(float64(lat.Percentile(99).Nanoseconds()), "p99-ns")
 }
 
-func benchWWS(b *testing.B, callers int, shared bool) {
+// benchWWS measures wws callers: with reuse, each caller reuses its
+// messages (WWSCaller); without, each call makes new ones (WWSCall).
+func benchWWS(b *testing.B, callers int, shared bool) { benchWWSCalls(b, callers, shared, false) }
+
+func benchWWSCalls(b *testing.B, callers int, shared, reuse bool) {
 	srv, err := StartWWS()
 	if err != nil {
 		b.Fatal(err)
@@ -81,15 +85,22 @@ func benchWWS(b *testing.B, callers int, shared bool) {
 		}
 		defer sharedCh.Close(ctx)
 	}
+	call := func(ch *wws.Channel) func() error {
+		if reuse {
+			c := NewWWSCaller(ch)
+			return func() error { return c.Call(ctx) }
+		}
+		return func() error { return WWSCall(ctx, ch) }
+	}
 	runCallers(b, callers, func() (func() error, func(), error) {
 		if shared {
-			return func() error { return WWSCall(ctx, sharedCh) }, func() {}, nil
+			return call(sharedCh), func() {}, nil
 		}
 		ch, err := wws.Dial(ctx, srv.URL)
 		if err != nil {
 			return nil, nil, err
 		}
-		return func() error { return WWSCall(ctx, ch) }, func() { ch.Close(ctx) }, nil
+		return call(ch), func() { ch.Close(ctx) }, nil
 	})
 }
 
@@ -130,9 +141,11 @@ func benchRaw(b *testing.B, callers int) {
 // beside gRPC-Go unary echo with a raw-bytes codec and raw TCP ping-pong.
 func BenchmarkRequestReply(b *testing.B) {
 	b.Run("impl=wws/callers=1", func(b *testing.B) { benchWWS(b, 1, false) })
+	b.Run("impl=wws-reuse/callers=1", func(b *testing.B) { benchWWSCalls(b, 1, false, true) })
 	b.Run("impl=grpc/callers=1", func(b *testing.B) { benchGRPC(b, 1) })
 	b.Run("impl=rawtcp/callers=1", func(b *testing.B) { benchRaw(b, 1) })
 	b.Run("impl=wws/callers=16", func(b *testing.B) { benchWWS(b, 16, false) })
+	b.Run("impl=wws-reuse/callers=16", func(b *testing.B) { benchWWSCalls(b, 16, false, true) })
 	b.Run("impl=wws-shared/callers=16", func(b *testing.B) { benchWWS(b, 16, true) })
 	b.Run("impl=grpc/callers=16", func(b *testing.B) { benchGRPC(b, 16) })
 	b.Run("impl=rawtcp/callers=16", func(b *testing.B) { benchRaw(b, 16) })

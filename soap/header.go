@@ -66,11 +66,24 @@ func (h *Header) Reset() {
 	*h = Header{Version: v, Addressing: a, arena: arena, Custom: custom}
 }
 
+// arenaSize is the first allocation of a header's arena: enough for the
+// addressing headers of a typical message in one allocation.
+const arenaSize = 256
+
+// reserve makes room for n more bytes in the arena. Slices handed out
+// before keep pointing into the old memory, which stays valid.
+func (h *Header) reserve(n int) {
+	if cap(h.arena)-len(h.arena) < n {
+		h.arena = append(make([]byte, 0, max(arenaSize, 2*cap(h.arena)+n)), h.arena...)
+	}
+}
+
 // own copies b into the header's arena and returns the copy.
 func (h *Header) own(b []byte) []byte {
 	if b == nil {
 		return nil
 	}
+	h.reserve(len(b))
 	start := len(h.arena)
 	h.arena = append(h.arena, b...)
 	return h.arena[start:len(h.arena):len(h.arena)]
@@ -82,7 +95,15 @@ func (h *Header) SetAction(s string) { h.Action = h.ownString(s) }
 // SetTo sets the To header.
 func (h *Header) SetTo(s string) { h.To = h.ownString(s) }
 
+// SetRelatesTo sets the RelatesTo header (a copy of id).
+func (h *Header) SetRelatesTo(id []byte) { h.RelatesTo = h.own(id) }
+
+// SetReplyTo sets the ReplyTo header to an endpoint reference with the
+// given address and no reference parameters.
+func (h *Header) SetReplyTo(s string) { h.ReplyTo = EndpointReference{Address: h.ownString(s)} }
+
 func (h *Header) ownString(s string) []byte {
+	h.reserve(len(s))
 	start := len(h.arena)
 	h.arena = append(h.arena, s...)
 	return h.arena[start:len(h.arena):len(h.arena)]
@@ -94,6 +115,7 @@ func (h *Header) NewMessageID() {
 	rand.Read(g[:])
 	g[6] = g[6]&0x0F | 0x40 // version 4
 	g[8] = g[8]&0x3F | 0x80 // RFC 4122 variant
+	h.reserve(45)
 	start := len(h.arena)
 	h.arena = append(h.arena, "urn:uuid:"...)
 	h.arena = xmlnode.AppendGUID(h.arena, g)

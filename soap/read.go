@@ -165,19 +165,20 @@ func readAddressingHeader(r xmlnode.Reader, n *xmlnode.Node, h *Header) (bool, e
 		if *dst != nil {
 			return true, formatErr(r, "duplicate %s header", n.Local)
 		}
-		v, err := readText(r, h, string(n.Local))
+		v, err := readText(r, h, n.Local)
 		*dst = v
 		return true, err
 	}
 	if !epr.IsZero() {
 		return true, formatErr(r, "duplicate %s header", n.Local)
 	}
-	return true, readEPR(r, h, epr, string(n.NS))
+	return true, readEPR(r, h, epr, n.NS)
 }
 
 // readText reads the text content of the element whose start was just read,
 // up to its end, into h's arena.
-func readText(r xmlnode.Reader, h *Header, what string) ([]byte, error) {
+func readText(r xmlnode.Reader, h *Header, what []byte) ([]byte, error) {
+	h.reserve(64)
 	start := len(h.arena)
 	for {
 		n, err := r.Next()
@@ -200,7 +201,7 @@ func readText(r xmlnode.Reader, h *Header, what string) ([]byte, error) {
 }
 
 // readEPR reads an endpoint reference's children up to its end.
-func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans string) error {
+func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans []byte) error {
 	found := false
 	for {
 		n, err := next(r, "an endpoint reference")
@@ -214,14 +215,14 @@ func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans string) er
 			return nil
 		}
 		switch {
-		case n.Is("Address", ans):
-			v, err := readText(r, h, "Address")
+		case string(n.Local) == "Address" && string(n.NS) == string(ans):
+			v, err := readText(r, h, bAddress)
 			if err != nil {
 				return err
 			}
 			epr.Address = v
 			found = true
-		case n.Is("ReferenceParameters", ans) || n.Is("ReferenceProperties", ans):
+		case (string(n.Local) == "ReferenceParameters" || string(n.Local) == "ReferenceProperties") && string(n.NS) == string(ans):
 			xml, err := captureContent(r, n)
 			if err != nil {
 				return err

@@ -39,12 +39,16 @@ type Session struct {
 	abortOnce sync.Once
 	closed    chan struct{}
 	frame     transport.Frame
+
+	onRead, onWrite func() // interruptRead and interruptWrite, made once
 }
 
 // NewSession wraps a connection whose preamble has been exchanged. Reads
 // use framer, which may hold input already read past the preamble.
 func NewSession(conn net.Conn, framer *nmf.Framer, via string) *Session {
-	return &Session{conn: conn, framer: framer, via: via, peerEnded: make(chan struct{}), closed: make(chan struct{})}
+	s := &Session{conn: conn, framer: framer, via: via, peerEnded: make(chan struct{}), closed: make(chan struct{})}
+	s.onRead, s.onWrite = s.interruptRead, s.interruptWrite
+	return s
 }
 
 // BoundByDeadline marks Session as a transport.DeadlineBound: its Send and
@@ -68,12 +72,18 @@ func deadline(ctx context.Context) time.Time {
 
 // watch makes ctx's cancellation interrupt I/O on the connection for the
 // duration of an operation. It returns the function that stops watching.
-func (s *Session) watch(ctx context.Context, set func(time.Time) error) func() bool {
+func (s *Session) watch(ctx context.Context, interrupt func()) func() bool {
 	if ctx.Done() == nil {
-		return func() bool { return true }
+		return noWatch
 	}
-	return context.AfterFunc(ctx, func() { set(time.Unix(1, 0)) })
+	return context.AfterFunc(ctx, interrupt)
 }
+
+func noWatch() bool { return true }
+
+// interruptRead and interruptWrite make the I/O in progress return at once.
+func (s *Session) interruptRead()  { s.conn.SetReadDeadline(time.Unix(1, 0)) }
+func (s *Session) interruptWrite() { s.conn.SetWriteDeadline(time.Unix(1, 0)) }
 
 // Send writes one message as a SizedEnvelope record.
 func (s *Session) Send(ctx context.Context, f *transport.Frame) error {
@@ -113,7 +123,7 @@ func (s *Session) write(ctx context.Context, b []byte) error {
 		return err
 	}
 	s.conn.SetWriteDeadline(deadline(ctx))
-	stop := s.watch(ctx, s.conn.SetWriteDeadline)
+	stop := s.watch(ctx, s.onWrite)
 	_, err := s.conn.Write(b)
 	stop()
 	if err != nil && ctx.Err() != nil {
@@ -134,7 +144,7 @@ func (s *Session) Receive(ctx context.Context) (*transport.Frame, error) {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
 	s.conn.SetReadDeadline(deadline(ctx))
-	stop := s.watch(ctx, s.conn.SetReadDeadline)
+	stop := s.watch(ctx, s.onRead)
 	defer stop()
 	for {
 		start := s.framer.Offset()
@@ -220,7 +230,7 @@ func (s *Session) drain(ctx context.Context) error {
 	default:
 	}
 	s.conn.SetReadDeadline(deadline(ctx))
-	stop := s.watch(ctx, s.conn.SetReadDeadline)
+	stop := s.watch(ctx, s.onRead)
 	defer stop()
 	for {
 		r, err := s.framer.ReadRecord()
@@ -231,6 +241,9 @@ func (s *Session) drain(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return context.DeadlineExceeded // ctx's deadline, met by the connection first
 			}
 			s.markEnded()
 			return nil
