@@ -153,16 +153,20 @@ func TestWineUDPAcceptChannel(t *testing.T) {
 	if err := ch.Send(ctx, m); err != nil {
 		t.Fatal(err)
 	}
+	var v int64
 	select {
-	case v := <-got:
-		if v != -1 {
-			t.Fatalf("value %d", v)
+	case v = <-got:
+		if err := <-errc; err != nil {
+			t.Fatal(err)
 		}
 	case err := <-errc:
-		t.Fatal(err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = <-got // sent before the goroutine reported success
 	}
-	if err := <-errc; err != nil {
-		t.Fatal(err)
+	if v != -1 {
+		t.Fatalf("value %d", v)
 	}
 }
 

@@ -234,6 +234,7 @@ func runLoad(ctx context.Context, target, action string, body []byte, props []ww
 	rec := &recorder{}
 	lctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
+	runEnd, _ := lctx.Deadline()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, ch := range chans {
@@ -245,8 +246,8 @@ func runLoad(ctx context.Context, target, action string, body []byte, props []ww
 				cctx, cancel := context.WithTimeout(lctx, timeout)
 				err := callOn(cctx, ch, action, body)
 				cancel()
-				if lctx.Err() != nil && err != nil {
-					return // the run ended during this call
+				if err != nil && (lctx.Err() != nil || !time.Now().Before(runEnd)) {
+					return // the run ended during this call (its deadline may be met by the connection first)
 				}
 				rec.add(time.Since(t0), err)
 				if err != nil && ch.State() != wws.ChannelStateOpen {

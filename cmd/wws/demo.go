@@ -26,6 +26,10 @@ operation and the echo service over every binding built, aborts a channel
 with receives pending and checks each returns WS_E_OPERATION_ABORTED at
 once, and prints what happened. Exit status 0 when everything went as it
 should.
+
+Examples:
+  wws demo                 # run it all; prints PASS/FAIL per check
+  go run ./cmd/wws demo    # the same from a checkout
 `
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
