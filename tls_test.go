@@ -424,3 +424,50 @@ func TestTCPTLSProperties(t *testing.T) {
 		t.Fatalf("a TLS listener without a certificate opened: %v", err)
 	}
 }
+
+// TestTCPTLSAbortPendingOpen: Abort ends an Open waiting for the answer to
+// its upgrade request, and one inside the TLS handshake, at once.
+func TestTCPTLSAbortPendingOpen(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
+	ca := testpki.NewCA(t, "wws test CA")
+	for _, tc := range []struct {
+		name   string
+		answer []byte // what the service sends after the preamble, then nothing
+	}{
+		{"before the UpgradeResponse", nil},
+		{"in the TLS handshake", []byte{0x0A}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns := make(chan net.Conn, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					close(conns)
+					return
+				}
+				buf := make([]byte, 512)
+				c.Read(buf) // the preamble and upgrade request
+				c.Write(tc.answer)
+				conns <- c
+			}()
+			defer func() {
+				ln.Close()
+				if c, ok := <-conns; ok {
+					c.Close()
+				}
+			}()
+			ch, err := NewChannel(ChannelTypeDuplexSession, BindingTCP, ChannelProperty{ChannelPropertyTLSConfig, &tls.Config{RootCAs: ca.Pool}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			url := "net.tcp://" + ln.Addr().String() + "/silent"
+			done := pendingOp(t, func() error { return ch.Open(testCtx(t), url) })
+			expectAborted(t, ch.Abort, done, WS_E_OPERATION_ABORTED)
+		})
+	}
+}
