@@ -104,6 +104,7 @@ func (s *Server) Serve(ctx context.Context, l *wws.Listener, url string) error {
 		if err != nil {
 			code := wws.HResult(err)
 			if ctx.Err() != nil {
+				s.acceptWaiting(ctx, drain, l, url, &wg)
 				// Stop listening; the channels are closing meanwhile.
 				l.Close(drain)
 				return nil
@@ -122,15 +123,42 @@ func (s *Server) Serve(ctx context.Context, l *wws.Listener, url string) error {
 	}
 }
 
+// acceptWaiting accepts, once the stop has begun, the sessions the
+// transport has already acknowledged and that wait for an Accept (their
+// clients' Open has succeeded): closing the listener would abort them, so
+// they are accepted and closed in order like the others. It stops at the
+// first moment nothing is waiting.
+func (s *Server) acceptWaiting(ctx, drain context.Context, l *wws.Listener, url string, wg *sync.WaitGroup) {
+	for drain.Err() == nil {
+		actx, cancel := context.WithTimeout(drain, 20*time.Millisecond)
+		ch, err := l.AcceptChannel(actx)
+		cancel()
+		if err != nil {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveChannel(ctx, drain, ch, url)
+		}()
+	}
+}
+
 // serveChannel serves one channel until its peer ends the session, or ctx
 // (the stop) is done; then closes it within drain, which also aborts it
-// when it ends.
+// when it ends. A reply channel (HTTP) has one request: it is answered
+// even when the stop has begun.
 func (s *Server) serveChannel(ctx, drain context.Context, ch *wws.Channel, url string) {
 	stopAbort := context.AfterFunc(drain, func() { ch.Abort() })
 	defer stopAbort()
 	defer ch.Close(drain)
-	for ctx.Err() == nil {
-		req, err := ch.Receive(ctx)
+	oneRequest := ch.Type() == wws.ChannelTypeReply
+	recvCtx := ctx
+	if oneRequest {
+		recvCtx = drain
+	}
+	for oneRequest || ctx.Err() == nil {
+		req, err := ch.Receive(recvCtx)
 		if err != nil {
 			if wws.HResult(err) == wws.WS_E_ENDPOINT_FAULT_RECEIVED {
 				continue
@@ -166,7 +194,7 @@ func (s *Server) serveChannel(ctx, drain context.Context, ch *wws.Channel, url s
 		if err != nil {
 			return
 		}
-		if ch.Type() == wws.ChannelTypeReply {
+		if oneRequest {
 			return
 		}
 	}

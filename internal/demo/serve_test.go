@@ -317,3 +317,43 @@ func TestServeListenerClosedOnStop(t *testing.T) {
 		t.Fatal("a client opened after the stop")
 	}
 }
+
+// TestServeShutdownAnswersHTTP: an HTTP request being handled when the
+// stop comes is answered; the listener then closes.
+func TestServeShutdownAnswersHTTP(t *testing.T) {
+	noLeaks(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/echo", l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	started := make(chan struct{}, 1)
+	slow := func(req *wws.Message, newMessage func() *wws.Message) (*wws.Message, error) {
+		started <- struct{}{}
+		time.Sleep(300 * time.Millisecond)
+		return Echo(req, newMessage)
+	}
+	srv := startServer(t, url, &Server{Handler: slow, ShutdownTimeout: 10 * time.Second})
+	c, err := wws.Dial(testCtx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(testCtx(t))
+	replied := make(chan error, 1)
+	go func() {
+		req := c.NewMessage()
+		req.SetAction("urn:echo")
+		req.SetBodyXML([]byte(`<Echo xmlns="urn:t">late</Echo>`))
+		_, err := c.Request(testCtx(t), req)
+		replied <- err
+	}()
+	<-started
+	took := srv.stop(t)
+	if err := <-replied; err != nil {
+		t.Fatalf("the request in flight at the stop: %v", err)
+	}
+	if took > 5*time.Second {
+		t.Errorf("Serve took %v to stop", took)
+	}
+}
