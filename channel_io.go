@@ -141,7 +141,12 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 		release(g.sendSlot)
 		return newError(WS_E_QUOTA_EXCEEDED, nil, "%s: the message is %d bytes, over the %d-byte MaxBufferedMessageSize", op, len(data), max)
 	}
-	f := &g.sendFrame // the send slot's
+	var f *transport.Frame
+	if _, ok := g.conn.(transport.DeadlineBound); ok {
+		f = &g.sendFrame // the send slot's: a net.tcp session keeps nothing of it
+	} else {
+		f = new(transport.Frame) // others (HTTP) may go on reading it after Send returns
+	}
 	*f = transport.Frame{Data: data, Header: m.HTTPHeader, Remote: m.dest}
 	if c.binding == BindingHTTP || c.binding == BindingCustom {
 		f.Action = string(m.hdr.Action) // carried outside the envelope
@@ -150,7 +155,9 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 		f.Status = 500 // SOAP over HTTP answers faults with 500
 	}
 	err = g.conn.Send(sctx, f)
-	*f = transport.Frame{}
+	if f == &g.sendFrame {
+		*f = transport.Frame{}
+	}
 	release(g.sendSlot)
 	if err != nil {
 		// A failed exchange of a request channel (an HTTP request refused,
