@@ -418,6 +418,9 @@ func ServerHandshake(ctx context.Context, conn net.Conn, cfg *ServerConfig) (*Se
 			}
 			if cfg.Admit != nil {
 				if err := cfg.Admit(ctx); err != nil {
+					// The refusal goes out even when ctx ends meanwhile.
+					stop()
+					conn.SetDeadline(time.Now().Add(time.Second))
 					return fault(nmf.FaultServerTooBusy, "nettcp preamble: %s: %v", p.Via, err)
 				}
 			}
