@@ -23,6 +23,16 @@ func freePortT(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+func freeUDPPortT(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
 // TestBenchEachBinding runs wws bench against wws serve on each binding:
 // a progress line on standard error, a summary table, and JSON of the
 // documented shape.
@@ -33,6 +43,7 @@ func TestBenchEachBinding(t *testing.T) {
 		fmt.Sprintf("net.tcp://127.0.0.1:%d/", freePortT(t)),
 		fmt.Sprintf("net.pipe://localhost/wws-bench-test-%d/", os.Getpid()),
 		fmt.Sprintf("http://127.0.0.1:%d/", freePortT(t)),
+		fmt.Sprintf("soap.udp://127.0.0.1:%d/", freeUDPPortT(t)),
 	}
 	srv, err := startServices(ctx, urls, &wireFlags{soap: "1.2", addressing: "1.0"}, io.Discard, io.Discard)
 	if err != nil {
