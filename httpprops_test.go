@@ -197,3 +197,15 @@ func TestCustomParameters(t *testing.T) {
 	}
 	ch.Abort()
 }
+
+// TestToHeaderMatchingNotImplemented: the To header is not checked, so a
+// listener refuses a matching option other than the default.
+func TestToHeaderMatchingNotImplemented(t *testing.T) {
+	_, err := NewListener(ChannelTypeDuplexSession, BindingTCP,
+		ListenerProperty{ListenerPropertyToHeaderMatchingOptions, MatchURLPrefixPath})
+	mustCode(t, err, E_NOTIMPL)
+	def := MatchURLThisHost | MatchURLExactPath | MatchURLPort | MatchURLNoQuery
+	if _, err := NewListener(ChannelTypeDuplexSession, BindingTCP, ListenerProperty{ListenerPropertyToHeaderMatchingOptions, def}); err != nil {
+		t.Fatal(err)
+	}
+}

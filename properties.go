@@ -148,7 +148,7 @@ const (
 	ListenerPropertyMulticastInterfaces         ListenerPropertyID = 8  // []uint32
 	ListenerPropertyMulticastLoopback           ListenerPropertyID = 9  // bool, true
 	ListenerPropertyCloseTimeout                ListenerPropertyID = 10 // time.Duration, 5s
-	ListenerPropertyToHeaderMatchingOptions     ListenerPropertyID = 11 // uint32
+	ListenerPropertyToHeaderMatchingOptions     ListenerPropertyID = 11 // uint32; other than the default E_NOTIMPL: the To header is not checked
 	ListenerPropertyTransportURLMatchingOptions ListenerPropertyID = 12 // uint32
 	ListenerPropertyCustomListenerCallbacks     ListenerPropertyID = 13 // CustomTransport
 	ListenerPropertyCustomListenerParameters    ListenerPropertyID = 14 // any; given to the custom Listen as Config.Extra[transport.ExtraCustomParameters]
@@ -541,6 +541,9 @@ func newListenerProperties(b ChannelBinding, props []ListenerProperty) ([numList
 		}
 		if err := checkValue(info.name, info.typ, p.Value); err != nil {
 			return v, err
+		}
+		if p.ID == ListenerPropertyToHeaderMatchingOptions && p.Value.(uint32) != listenerProps[i].def.(uint32) {
+			return v, newError(E_NOTIMPL, nil, "%s: only the default matching is built (the To header is not checked)", p.ID)
 		}
 		if p.ID == ListenerPropertyMaxConnections && p.Value.(uint32) == 0 {
 			return v, invalidArg("%s must be at least 1", p.ID)
