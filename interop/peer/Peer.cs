@@ -23,6 +23,14 @@
 //   mono Peer.exe udp-send <soap.udp url> <text> [count]
 //       One-way Notify(text), count times, over Mono's internal soap.udp transport
 //       (see PeerUdp.cs).
+//   mono Peer.exe bench <binding> <url> <n> [text]
+//       Benchmark client: opens one channel (one session), makes 20 Echo(text) warm-up
+//       calls, then n Echo calls timed one by one, and prints one line
+//         BENCH calls=<n> total_ns=<ns> p50_ns=<ns> p99_ns=<ns> max_ns=<ns>
+//       (text defaults to "hello wws"; every reply is checked). With n "-" it prints
+//       "ready" after the warm-up and then reads counts from stdin, one a line, printing a
+//       BENCH line per count, until "quit" or the end of stdin. A failed call prints
+//       "FAIL bench <exception>" and exits 1.
 //
 // Bindings: nettcp nettcp-text12 basichttp http-soap11 http-soap11-wsa04 http-soap11-wsa10
 //           http-soap12 http-soap12-wsa04 http-soap12-wsa10 http-binary wshttp
@@ -33,7 +41,8 @@
 // Environment: PEER_TRACE=1 makes the service print every incoming and outgoing message;
 // PEER_TIMING=1 appends " (<ms>ms)" to every PASS/FAIL line; PEER_OP_TIMEOUT=<seconds>
 // (default 30) bounds each client step, since Mono's client does not always honour its
-// own timeouts.
+// own timeouts; PEER_QUIET=1 makes the service leave out its "CALL ..." lines (for
+// benchmarks, where writing one line per call would be measured too).
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
@@ -334,6 +343,7 @@ namespace Wws.Interop
 		public const string Ns = "http://wws.test/peer";
 		public const string Soap11Ns = "http://schemas.xmlsoap.org/soap/envelope/";
 		public static readonly bool Trace = Environment.GetEnvironmentVariable("PEER_TRACE") == "1";
+		public static readonly bool Quiet = Environment.GetEnvironmentVariable("PEER_QUIET") == "1";
 		static readonly object logGate = new object();
 
 		public static readonly string[] Bindings = {
@@ -345,6 +355,8 @@ namespace Wws.Interop
 
 		public static void Log(string line)
 		{
+			if (Quiet && line.StartsWith("CALL ", StringComparison.Ordinal))
+				return;
 			lock (logGate) {
 				Console.Out.WriteLine(line);
 				Console.Out.Flush();
@@ -465,6 +477,7 @@ namespace Wws.Interop
 		{
 			Console.Error.WriteLine("usage: mono Peer.exe serve|call|calc <binding> <url> [ops...]");
 			Console.Error.WriteLine("       mono Peer.exe udp-send <soap.udp url> <text> [count]");
+			Console.Error.WriteLine("       mono Peer.exe bench <binding> <url> <n>|- [text]");
 			Console.Error.WriteLine("bindings: " + string.Join(" ", Bindings));
 			return 2;
 		}
@@ -486,6 +499,7 @@ namespace Wws.Interop
 				case "call": rc = new EchoClient(args[1], args[2]).Run(ops); break;
 				case "calc": rc = new CalcClient(args[1], args[2]).Run(ops); break;
 				case "udp-send": rc = UdpSender.Run(args[1], args[2], args.Length > 3 ? args[3] : null); break;
+				case "bench": rc = args.Length < 4 ? Usage() : BenchClient.Run(args[1], args[2], args[3], args.Length > 4 ? args[4] : null); break;
 				default: rc = Usage(); break;
 				}
 			} catch (Exception e) {
@@ -866,6 +880,93 @@ namespace Wws.Interop
 				Fail(op, "unknown op");
 				break;
 			}
+		}
+	}
+
+	// BenchClient is the bench mode: Echo calls on one channel, each one timed.
+	public static class BenchClient
+	{
+		const int Warmup = 20;
+
+		public static int Run(string binding, string url, string count, string text)
+		{
+			text = text ?? "hello wws";
+			var factory = new ChannelFactory<IEcho>(Peer.MakeBinding(binding), new EndpointAddress(url));
+			IEcho ch = null;
+			var rc = 0;
+			try {
+				ch = factory.CreateChannel();
+				((ICommunicationObject)ch).Open();
+				for (var i = 0; i < Warmup; i++)
+					Call(ch, text);
+				if (count != "-") {
+					Measure(ch, text, int.Parse(count, CultureInfo.InvariantCulture));
+				} else {
+					Peer.Log("ready");
+					var r = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
+					string line;
+					while ((line = r.ReadLine()) != null) {
+						line = line.Trim();
+						if (line == "quit")
+							break;
+						if (line.Length > 0)
+							Measure(ch, text, int.Parse(line, CultureInfo.InvariantCulture));
+					}
+				}
+			} catch (Exception e) {
+				Peer.Log("FAIL bench " + PeerClient<IEcho>.Describe(e));
+				rc = 1;
+			}
+			// As in PeerClient.Run: Mono's duplex-session Close may never complete.
+			using (new Timer(_ => {
+				Peer.Log("NOTE closing the channel hung; exiting anyway");
+				Environment.Exit(rc);
+			}, null, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(-1))) {
+				if (ch != null) {
+					try {
+						((ICommunicationObject)ch).Close(TimeSpan.FromSeconds(2));
+					} catch (Exception) {
+						((ICommunicationObject)ch).Abort();
+					}
+				}
+				try {
+					factory.Close(TimeSpan.FromSeconds(2));
+				} catch (Exception) {
+					factory.Abort();
+				}
+			}
+			return rc;
+		}
+
+		static void Call(IEcho ch, string text)
+		{
+			var got = ch.Echo(text);
+			if (got != text)
+				throw new InvalidOperationException("Echo returned " + (got == null ? "null" : got.Length + " chars") + ", want " + text.Length);
+		}
+
+		// Measure makes n calls and prints their BENCH line.
+		static void Measure(IEcho ch, string text, int n)
+		{
+			if (n < 1)
+				throw new ArgumentException("bench: count " + n);
+			var d = new long[n];
+			var start = System.Diagnostics.Stopwatch.GetTimestamp();
+			var prev = start;
+			for (var i = 0; i < n; i++) {
+				Call(ch, text);
+				var now = System.Diagnostics.Stopwatch.GetTimestamp();
+				d[i] = now - prev;
+				prev = now;
+			}
+			Array.Sort(d);
+			Peer.Log(string.Format(CultureInfo.InvariantCulture, "BENCH calls={0} total_ns={1} p50_ns={2} p99_ns={3} max_ns={4}",
+				n, Ns(prev - start), Ns(d[(n - 1) * 50 / 100]), Ns(d[(int)((n - 1) * 99L / 100)]), Ns(d[n - 1])));
+		}
+
+		static long Ns(long ticks)
+		{
+			return (long)(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 		}
 	}
 
