@@ -44,7 +44,6 @@ type generation struct {
 
 	abortCh    chan struct{} // closed by Abort
 	aborted    atomic.Bool
-	closingCh  chan struct{} // closed when Close starts: the reader discards
 	cancelOpen context.CancelFunc
 
 	conn  transport.Conn
@@ -78,7 +77,6 @@ type generation struct {
 func newGeneration() *generation {
 	return &generation{
 		abortCh:    make(chan struct{}),
-		closingCh:  make(chan struct{}),
 		sendSlot:   make(chan struct{}, 1),
 		recvSlot:   make(chan struct{}, 1),
 		rtok:       make(chan struct{}, 1),
@@ -500,7 +498,6 @@ func (c *Channel) Close(ctx context.Context) error {
 		return newError(WS_E_INVALID_OPERATION, nil, "close: the channel is %s", prev)
 	}
 	c.state = ChannelStateClosing
-	close(g.closingCh)
 	c.mu.Unlock()
 
 	var err error
@@ -641,6 +638,11 @@ func (c *Channel) SetProperty(id ChannelPropertyID, v any) error {
 		return err
 	}
 	c.mu.Lock()
+	if c.props.shared {
+		own := *c.props // copy on write: the defaults are shared
+		own.shared = false
+		c.props = &own
+	}
 	c.props.v[slot] = v
 	c.mu.Unlock()
 	return nil

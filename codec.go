@@ -35,21 +35,30 @@ type codec struct {
 func newCodec(enc Encoding, env EnvelopeVersion, addr AddressingVersion, dictSize int, maxMessage int) *codec {
 	c := &codec{enc: enc, env: soap.Version(env), addr: soap.Addressing(addr)}
 	c.quotas = xmlnode.Quotas{MaxBytes: maxMessage}
-	switch enc {
-	case EncodingBinarySession:
+	if enc == EncodingBinarySession {
 		c.wdict = nbfx.NewSessionDictionary(dictSize)
 		c.rdict = nbfx.NewSessionDictionary(dictSize)
+	}
+	return c
+}
+
+// binary reports whether the codec writes binary XML.
+func (c *codec) binary() bool { return c.enc == EncodingBinarySession || c.enc == EncodingBinary }
+
+// writers makes the codec's writer on first use, so that a session that
+// sends nothing holds none.
+func (c *codec) writers() {
+	switch {
+	case c.bw != nil || c.tw != nil:
+	case c.binary():
 		c.bw = nbfx.NewWriter(c.wdict)
-	case EncodingBinary:
-		c.bw = nbfx.NewWriter(nil)
-	case EncodingUTF16LE:
+	case c.enc == EncodingUTF16LE:
 		c.tw = xmltext.NewWriter(xmltext.WriterOptions{Charset: xmltext.UTF16LE})
-	case EncodingUTF16BE:
+	case c.enc == EncodingUTF16BE:
 		c.tw = xmltext.NewWriter(xmltext.WriterOptions{Charset: xmltext.UTF16BE})
 	default:
 		c.tw = xmltext.NewWriter(xmltext.WriterOptions{})
 	}
-	return c
 }
 
 // contentType is the MIME type of the encoding for soap version env.
@@ -77,6 +86,7 @@ func contentType(enc Encoding, env EnvelopeVersion) string {
 // next encode. Strings added to the session dictionary are announced in a
 // StringTable in front; on failure they are forgotten again.
 func (c *codec) encode(m *Message) ([]byte, error) {
+	c.writers()
 	m.hdr.Version, m.hdr.Addressing = c.env, c.addr
 	if c.bw != nil {
 		c.bw.Reset()
@@ -119,7 +129,7 @@ func (c *codec) decode(data []byte, m *Message) error {
 	if m.data == nil {
 		m.data = []byte{}
 	}
-	m.binary = c.bw != nil
+	m.binary = c.binary()
 	m.dict = nil
 	if c.rdict != nil {
 		// The reader goroutine goes on adding strings while the message's

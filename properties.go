@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/wwsgo/wws/transport/udp"
@@ -396,11 +397,36 @@ func checkValue(name string, typ reflect.Type, v any) error {
 // channelPropertyValues holds a channel's properties.
 type channelPropertyValues struct {
 	v [numChannelProperties]any
+	// shared marks the defaults of a binding and channel type, used by
+	// every channel created without properties: never written (SetProperty
+	// copies first).
+	shared bool
 }
+
+// defaultProps caches the shared defaults per binding and channel type.
+var defaultProps sync.Map // [2]uint32{binding, type} -> *channelPropertyValues
 
 // newChannelProperties validates props for a channel of binding b and type t
 // and fills in the defaults.
 func newChannelProperties(b ChannelBinding, t ChannelType, props []ChannelProperty) (*channelPropertyValues, error) {
+	if len(props) == 0 {
+		key := [2]uint32{uint32(b), uint32(t)}
+		if pv, ok := defaultProps.Load(key); ok {
+			return pv.(*channelPropertyValues), nil
+		}
+		pv, err := buildChannelProperties(b, t, nil)
+		if err != nil {
+			return nil, err
+		}
+		pv.shared = true
+		got, _ := defaultProps.LoadOrStore(key, pv)
+		return got.(*channelPropertyValues), nil
+	}
+	return buildChannelProperties(b, t, props)
+}
+
+// buildChannelProperties is newChannelProperties without the cache.
+func buildChannelProperties(b ChannelBinding, t ChannelType, props []ChannelProperty) (*channelPropertyValues, error) {
 	pv := &channelPropertyValues{}
 	for _, p := range props {
 		i := p.ID.slot()

@@ -68,7 +68,12 @@ type Framer struct {
 	wbuf []byte
 }
 
-const readBufSize = 4096
+// The read buffer starts small, so that an idle session holds little, and
+// grows to readBufSize once a record has not fitted in it.
+const (
+	initialReadBufSize = 1024
+	readBufSize        = 4096
+)
 
 // NewFramer returns a Framer that writes to w and reads from r. Either may be nil.
 func NewFramer(w io.Writer, r io.Reader) *Framer {
@@ -106,7 +111,7 @@ func (f *Framer) maxEnvelope() int {
 // when no byte could be read.
 func (f *Framer) fill() error {
 	if f.rbuf == nil {
-		f.rbuf = make([]byte, readBufSize)
+		f.rbuf = make([]byte, initialReadBufSize)
 	}
 	if f.rpos > 0 {
 		n := copy(f.rbuf, f.rbuf[f.rpos:f.rend])
@@ -187,6 +192,9 @@ func (f *Framer) readN(t RecordType, n int) ([]byte, error) {
 	p := append(f.payload[:0], f.rbuf[f.rpos:f.rend]...)
 	f.off += int64(f.rend - f.rpos)
 	f.rpos, f.rend = 0, 0
+	if len(f.rbuf) < readBufSize {
+		f.rbuf = make([]byte, readBufSize) // records this large come: read more at a time
+	}
 	for len(p) < n {
 		if f.r == nil {
 			f.payload = p
