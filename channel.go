@@ -453,7 +453,15 @@ func (c *Channel) Abort() error {
 	conn := g.conn
 	cancelOpen := g.cancelOpen
 	if first {
-		close(g.abortCh)
+		// Closing abortCh readies every operation waiting on it, which
+		// takes time in proportion to their number: it is done beside
+		// Abort, which returns at once. Operations check g.aborted too.
+		go func() {
+			close(g.abortCh)
+			if g.hasReader {
+				g.endRead(errAborted) // sessions' waiters watch readerDone alone
+			}
+		}()
 		if g.faultedErr == nil {
 			g.faultedErr = errAborted
 		}
@@ -661,7 +669,8 @@ func (c *Channel) remoteAddress() (any, error) {
 // failure leaves the connection unusable.
 func (c *Channel) ioErr(g *generation, err error, op string, fatal bool) error {
 	if g.aborted.Load() {
-		return newError(WS_E_OPERATION_ABORTED, err, "%s: the channel was aborted", op)
+		// Built without fmt: an Abort may end a thousand operations at once.
+		return &Error{Code: WS_E_OPERATION_ABORTED, Strings: []string{op + ": the channel was aborted"}, Err: err}
 	}
 	e := wrapErr(err, op)
 	if fatal {

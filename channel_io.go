@@ -429,8 +429,7 @@ func (c *Channel) requestSession(ctx context.Context, g *generation, req, dst *M
 	}
 	switch {
 	case g.aborted.Load() || err == errAborted:
-		g.forget(key)
-		return nil, c.ioErr(g, errAborted, "request", false)
+		return nil, c.ioErr(g, errAborted, "request", false) // the session is gone: nothing to forget
 	case isInterruption(err) && !g.readEnded():
 		g.abandon(key)
 		select {

@@ -331,10 +331,8 @@ func (c *Channel) takeToken(ctx context.Context, g *generation, want chan *Messa
 				return nil, false, io.EOF
 			}
 			return nil, true, nil
-		case <-g.readerDone:
+		case <-g.readerDone: // also closed by Abort
 			continue // look for a message queued before the end, then io.EOF
-		case <-g.abortCh:
-			return nil, false, errAborted
 		case <-done:
 			return nil, false, ctx.Err()
 		case <-timeout:

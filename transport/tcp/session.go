@@ -255,7 +255,11 @@ func (s *Session) drain(ctx context.Context) error {
 func (s *Session) Abort() {
 	s.abortOnce.Do(func() {
 		close(s.closed)
-		s.conn.Close()
+		// A deadline in the past ends every pending read and write at
+		// once; closing the socket then waits for them to let go of it,
+		// which is not Abort's to wait for.
+		s.conn.SetDeadline(time.Unix(1, 0))
+		go s.conn.Close()
 	})
 }
 
