@@ -34,6 +34,10 @@ func make128() []byte {
 // Payload is the same 128 bytes for the peers that move raw bytes.
 var Payload = Body
 
+// NoDelay is the channel property the net.tcp comparisons set on both
+// ends (TCP_NODELAY, as the peers have it).
+var NoDelay = wws.ChannelProperty{ID: wws.ChannelPropertyNoDelay, Value: true}
+
 // WWSServer is a wws net.tcp echo service.
 type WWSServer struct {
 	URL    string
@@ -51,7 +55,17 @@ func StartWWS() (*WWSServer, error) {
 	s := &WWSServer{URL: fmt.Sprintf("net.tcp://127.0.0.1:%d/echo", port)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.l, err = wws.Listen(ctx, s.URL)
+	// NoDelay on both ends: the socket option gRPC-Go and the raw TCP
+	// peer run with (Go's default). WWSAPI's default keeps Nagle's
+	// algorithm on, which stalls callers sharing a session for the peer's
+	// delayed ACK (tens of milliseconds at the 99th percentile).
+	s.l, err = wws.NewListener(wws.ChannelTypeDuplexSession, wws.BindingTCP)
+	if err == nil {
+		err = s.l.SetChannelProperties(NoDelay)
+	}
+	if err == nil {
+		err = s.l.Open(ctx, s.URL)
+	}
 	if err != nil {
 		cancel()
 		return nil, err

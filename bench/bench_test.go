@@ -79,7 +79,7 @@ func benchWWSCalls(b *testing.B, callers int, shared, reuse bool) {
 	ctx := context.Background()
 	var sharedCh *wws.Channel
 	if shared {
-		sharedCh, err = wws.Dial(ctx, srv.URL)
+		sharedCh, err = wws.Dial(ctx, srv.URL, NoDelay)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func benchWWSCalls(b *testing.B, callers int, shared, reuse bool) {
 		if shared {
 			return call(sharedCh), func() {}, nil
 		}
-		ch, err := wws.Dial(ctx, srv.URL)
+		ch, err := wws.Dial(ctx, srv.URL, NoDelay)
 		if err != nil {
 			return nil, nil, err
 		}
