@@ -41,6 +41,8 @@ type Session struct {
 	frame     transport.Frame
 
 	onRead, onWrite func() // interruptRead and interruptWrite, made once
+
+	readInterrupted, writeInterrupted chan struct{} // an interrupt is done (buffered)
 }
 
 // NewSession wraps a connection whose preamble has been exchanged. Reads
@@ -48,6 +50,7 @@ type Session struct {
 func NewSession(conn net.Conn, framer *nmf.Framer, via string) *Session {
 	s := &Session{conn: conn, framer: framer, via: via, peerEnded: make(chan struct{}), closed: make(chan struct{})}
 	s.onRead, s.onWrite = s.interruptRead, s.interruptWrite
+	s.readInterrupted, s.writeInterrupted = make(chan struct{}, 1), make(chan struct{}, 1)
 	return s
 }
 
@@ -81,9 +84,26 @@ func (s *Session) watch(ctx context.Context, interrupt func()) func() bool {
 
 func noWatch() bool { return true }
 
-// interruptRead and interruptWrite make the I/O in progress return at once.
-func (s *Session) interruptRead()  { s.conn.SetReadDeadline(time.Unix(1, 0)) }
-func (s *Session) interruptWrite() { s.conn.SetWriteDeadline(time.Unix(1, 0)) }
+// interruptRead and interruptWrite make the I/O in progress return at
+// once, then say they are done (see unwatch).
+func (s *Session) interruptRead() {
+	s.conn.SetReadDeadline(time.Unix(1, 0))
+	s.readInterrupted <- struct{}{}
+}
+
+func (s *Session) interruptWrite() {
+	s.conn.SetWriteDeadline(time.Unix(1, 0))
+	s.writeInterrupted <- struct{}{}
+}
+
+// unwatch stops a watch. If the interrupt has started already (ctx ended
+// as the operation finished), it waits for the interrupt to be done, so
+// that its deadline cannot reach the next operation.
+func unwatch(stop func() bool, interrupted chan struct{}) {
+	if !stop() {
+		<-interrupted
+	}
+}
 
 // Send writes one message as a SizedEnvelope record.
 func (s *Session) Send(ctx context.Context, f *transport.Frame) error {
@@ -125,7 +145,7 @@ func (s *Session) write(ctx context.Context, b []byte) error {
 	s.conn.SetWriteDeadline(deadline(ctx))
 	stop := s.watch(ctx, s.onWrite)
 	_, err := s.conn.Write(b)
-	stop()
+	unwatch(stop, s.writeInterrupted)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -145,7 +165,7 @@ func (s *Session) Receive(ctx context.Context) (*transport.Frame, error) {
 	defer s.rmu.Unlock()
 	s.conn.SetReadDeadline(deadline(ctx))
 	stop := s.watch(ctx, s.onRead)
-	defer stop()
+	defer unwatch(stop, s.readInterrupted)
 	for {
 		start := s.framer.Offset()
 		r, err := s.framer.ReadRecord()
@@ -231,7 +251,7 @@ func (s *Session) drain(ctx context.Context) error {
 	}
 	s.conn.SetReadDeadline(deadline(ctx))
 	stop := s.watch(ctx, s.onRead)
-	defer stop()
+	defer unwatch(stop, s.readInterrupted)
 	for {
 		r, err := s.framer.ReadRecord()
 		if err == io.EOF || err == nil && (r.Type == nmf.EndRecord || r.Type == nmf.FaultRecord) {
