@@ -688,10 +688,9 @@ func ParseGUID(b []byte) ([16]byte, bool) {
 		return g, false
 	}
 	j := 0
-	for i := 0; i < 36; {
-		if b[i] == '-' {
-			i++
-			continue
+	for i := 0; i < 36; i += 2 {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++ // the dashes, checked above; any other is not a hex digit
 		}
 		hi, ok1 := unhex(b[i])
 		lo, ok2 := unhex(b[i+1])
@@ -700,7 +699,6 @@ func ParseGUID(b []byte) ([16]byte, bool) {
 		}
 		g[j] = hi<<4 | lo
 		j++
-		i += 2
 	}
 	return g, true
 }
