@@ -415,6 +415,11 @@ func resolveQName(r xmlnode.Reader, s, sns string) QName {
 	if !ok {
 		local, prefix = s, ""
 	}
+	if strings.Contains(local, ":") {
+		// Not a QName ("e::x", "a:b:c"): kept as it came, so that it is
+		// written back the same.
+		return QName{Local: s}
+	}
 	if res, ok := r.(xmlnode.NamespaceResolver); ok {
 		if ns, found := res.LookupNamespace([]byte(prefix)); found && (len(ns) > 0 || prefix != "") {
 			return QName{NS: string(ns), Local: local}
