@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,15 +70,36 @@ func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.
 	}
 	c := &ClientConn{url: u.String(), s: s, client: s.client}
 	if c.client == nil {
-		c.client = newClient(s, cfg)
-		c.owned = true
+		d, network := dialer(cfg)
+		if c.direct = newDirectClient(u, s, d, network); c.direct == nil {
+			c.client = newClient(s, d, network)
+			c.owned = true
+		}
 	}
 	c.abortCtx, c.abort = context.WithCancel(context.Background())
 	return c, nil
 }
 
+// dialer returns how a client connects: the dialer and its network.
+func dialer(cfg *transport.Config) (*net.Dialer, string) {
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	network := "tcp"
+	if cfg != nil {
+		if cfg.ConnectTimeout > 0 {
+			d.Timeout = cfg.ConnectTimeout
+		}
+		switch cfg.IPVersion {
+		case 1:
+			network = "tcp4"
+		case 2:
+			network = "tcp6"
+		}
+	}
+	return d, network
+}
+
 // newClient builds a client on a clone of http.DefaultTransport.
-func newClient(s *settings, cfg *transport.Config) *http.Client {
+func newClient(s *settings, d *net.Dialer, network string) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	switch s.proxyMode {
 	case ProxyNone:
@@ -90,21 +112,8 @@ func newClient(s *settings, cfg *transport.Config) *http.Client {
 	if s.tls != nil {
 		t.TLSClientConfig = s.tls.Clone()
 	}
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	netw := "tcp"
-	if cfg != nil {
-		if cfg.ConnectTimeout > 0 {
-			d.Timeout = cfg.ConnectTimeout
-		}
-		switch cfg.IPVersion {
-		case 1:
-			netw = "tcp4"
-		case 2:
-			netw = "tcp6"
-		}
-	}
 	t.DialContext = func(ctx context.Context, _, addr string) (net.Conn, error) {
-		return d.DialContext(ctx, netw, addr)
+		return d.DialContext(ctx, network, addr)
 	}
 	t.MaxConnsPerHost = s.maxConnsPerHost
 	// The response must come within the channel's timeouts, not the
@@ -127,8 +136,9 @@ func newClient(s *settings, cfg *transport.Config) *http.Client {
 type ClientConn struct {
 	url    string
 	s      *settings
-	client *http.Client
-	owned  bool
+	client *http.Client  // nil when direct is set
+	owned  bool          // client is the Conn's own
+	direct *directClient // the exchanges without http.Client, when possible
 
 	abortCtx context.Context
 	abort    context.CancelFunc
@@ -212,15 +222,25 @@ func (c *ClientConn) Send(ctx context.Context, f *transport.Frame) error {
 }
 
 func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapAction string) (*response, error) {
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.abortCtx, cancel)
-	defer stop()
-	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-		c.mu.Lock()
-		c.local, c.remote = info.Conn.LocalAddr(), info.Conn.RemoteAddr()
-		c.mu.Unlock()
-	}})
+	rctx := ctx
+	if c.direct == nil {
+		// Abort cuts an exchange of the direct client by closing its
+		// connection; one through http.Client, by its context, which
+		// must also end at ctx's deadline (ctx may have no Done: see
+		// BoundByDeadline).
+		var cancel context.CancelFunc
+		if dl, ok := ctx.Deadline(); ok {
+			rctx, cancel = context.WithDeadline(ctx, dl)
+		} else {
+			rctx, cancel = context.WithCancel(ctx)
+		}
+		defer cancel()
+		stop := context.AfterFunc(c.abortCtx, cancel)
+		defer stop()
+		rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			c.setAddrs(info.Conn)
+		}})
+	}
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url, bytes.NewReader(f.Data))
 	if err != nil {
 		return nil, fmt.Errorf("soaphttp: %w", err)
@@ -233,7 +253,15 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", UserAgent)
 	}
-	resp, err := c.client.Do(req)
+	var resp *http.Response
+	if c.direct != nil {
+		var conn net.Conn
+		if resp, conn, err = c.direct.do(ctx, req); err == nil {
+			c.setAddrs(conn)
+		}
+	} else {
+		resp, err = c.client.Do(req)
+	}
 	if err != nil {
 		return nil, c.failure(ctx, err)
 	}
@@ -269,6 +297,22 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 	return r, nil
 }
 
+// responseHeaders returns the headers of a response to keep with its
+// frame: the response's own, which nothing else holds, or those names.
+func responseHeaders(h http.Header, names []string) http.Header {
+	if names == nil {
+		return h
+	}
+	return copyHeaders(h, names)
+}
+
+// setAddrs records the addresses of the connection an exchange is on.
+func (c *ClientConn) setAddrs(conn net.Conn) {
+	c.mu.Lock()
+	c.local, c.remote = conn.LocalAddr(), conn.RemoteAddr()
+	c.mu.Unlock()
+}
+
 // failure maps a request's failure: Abort, then ctx, then the error itself.
 func (c *ClientConn) failure(ctx context.Context, err error) error {
 	if c.abortCtx.Err() != nil {
@@ -276,6 +320,16 @@ func (c *ClientConn) failure(ctx context.Context, err error) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The connection's deadline is ctx's: ctx has expired, though
+		// its own timer may not have told it yet.
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			return context.DeadlineExceeded
+		}
+	}
+	if err == errClosed {
+		return err
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -301,7 +355,7 @@ func (c *ClientConn) interpret(resp *http.Response, body []byte, soapBody bool) 
 		return &transport.Frame{
 			Data:        body,
 			ContentType: resp.Header.Get("Content-Type"),
-			Header:      copyHeaders(resp.Header, c.s.mapping.Response),
+			Header:      responseHeaders(resp.Header, c.s.mapping.Response),
 			Status:      status,
 			Remote:      c.RemoteAddr(),
 		}, nil
@@ -355,12 +409,20 @@ func (c *ClientConn) Receive(ctx context.Context) (*transport.Frame, error) {
 	wait := c.inflight
 	c.mu.Unlock()
 	if wait != nil {
+		var expired <-chan time.Time
+		if dl, ok := ctx.Deadline(); ok {
+			t := time.NewTimer(time.Until(dl))
+			defer t.Stop()
+			expired = t.C
+		}
 		select {
 		case <-wait:
 		case <-c.abortCtx.Done():
 			return nil, errAborted
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-expired:
+			return nil, context.DeadlineExceeded
 		}
 	}
 	c.mu.Lock()
@@ -377,6 +439,10 @@ func (c *ClientConn) Receive(ctx context.Context) (*transport.Frame, error) {
 	return r.frame, r.err
 }
 
+// BoundByDeadline marks ClientConn as transport.DeadlineBound: Send and
+// Receive end at ctx.Deadline() even when ctx has no Done channel.
+func (c *ClientConn) BoundByDeadline() {}
+
 // CloseSend does nothing: an HTTP exchange has no end of its own.
 func (c *ClientConn) CloseSend(ctx context.Context) error { return nil }
 
@@ -387,6 +453,9 @@ func (c *ClientConn) Close(ctx context.Context) error {
 	c.closed = true
 	c.resp = nil
 	c.mu.Unlock()
+	if c.direct != nil {
+		c.direct.close(false)
+	}
 	if c.owned {
 		c.client.CloseIdleConnections()
 	}
@@ -402,9 +471,15 @@ func (c *ClientConn) Abort() {
 	c.closed = true
 	c.resp = nil
 	c.mu.Unlock()
+	if c.direct != nil {
+		c.direct.close(true)
+	}
 	if c.owned {
 		c.client.CloseIdleConnections()
 	}
 }
 
-var _ transport.Conn = (*ClientConn)(nil)
+var (
+	_ transport.Conn          = (*ClientConn)(nil)
+	_ transport.DeadlineBound = (*ClientConn)(nil)
+)

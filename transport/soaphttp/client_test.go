@@ -568,7 +568,8 @@ func TestClientProxy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := newClient(st, nil).Transport.(*http.Transport)
+		d, network := dialer(nil)
+		tr := newClient(st, d, network).Transport.(*http.Transport)
 		if (tr.Proxy == nil) != direct {
 			t.Errorf("mode %d: proxy function %v", mode, tr.Proxy != nil)
 		}

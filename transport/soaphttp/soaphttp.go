@@ -9,6 +9,12 @@
 // one accepted transport.Conn, whose Send writes the response and whose
 // Close without a Send answers 202 Accepted (a one-way message).
 //
+// A client makes its exchanges itself, HTTP/1.1 on one keep-alive
+// connection in the calling goroutine (net/http's Request.Write and
+// ReadResponse, no Transport), unless it needs an http.Client: one given
+// as ExtraClient, a proxy, redirects to follow, or a platform other than
+// Unix. Then it sends with an http.Client of its own or the one given.
+//
 // Headers on the wire:
 //
 //	SOAP 1.1 text:  Content-Type: text/xml; charset=utf-8
