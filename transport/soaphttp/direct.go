@@ -85,7 +85,7 @@ func (dc *directClient) get(ctx context.Context) (conn net.Conn, reused bool, er
 	conn = dc.conn
 	dc.mu.Unlock()
 	if conn != nil {
-		if dc.br.Buffered() == 0 && connAlive(dc.raw) {
+		if dc.br.Buffered() == 0 && testHookConnAlive(dc.raw) {
 			return conn, true, nil
 		}
 		conn.Close()
@@ -174,6 +174,9 @@ func (dc *directClient) close(abort bool) {
 // pastDeadline ends a connection's pending I/O at once.
 var pastDeadline = time.Unix(1, 0)
 
+// testHookConnAlive is connAlive, unless a test says otherwise.
+var testHookConnAlive = connAlive
+
 // noStop is the stop of an exchange whose context cannot be cancelled.
 func noStop() bool { return true }
 
@@ -211,9 +214,11 @@ func (dc *directClient) do(ctx context.Context, req *http.Request) (*http.Respon
 			dc.drop(conn)
 			// Nothing of the request reached a server that had closed
 			// the kept-alive connection: send it once more on a new one,
-			// as net/http does.
-			if reused && attempt == 0 && ctx.Err() == nil {
-				continue
+			// as net/http does, with its body from the start.
+			if reused && attempt == 0 && ctx.Err() == nil && req.GetBody != nil {
+				if req.Body, err = req.GetBody(); err == nil {
+					continue
+				}
 			}
 			return nil, nil, err
 		}

@@ -346,3 +346,50 @@ func TestClientDeadlineBound(t *testing.T) {
 		c.Close(context.Background())
 	}
 }
+
+// A request whose writing fails on a kept-alive connection the server has
+// reset (unseen, here, by the idle check) is sent again, whole, on a new
+// connection.
+func TestDirectClientResendsAfterReset(t *testing.T) {
+	skipWithoutDirect(t)
+	leakCheck(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := make(chan string, 4)
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			req, err := http.ReadRequest(bufio.NewReader(conn))
+			if err == nil {
+				b, _ := io.ReadAll(req.Body)
+				bodies <- string(b)
+				io.WriteString(conn, rawResponse(env12))
+			}
+			// One exchange per connection, then a reset.
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}
+	}()
+	testHookConnAlive = func(net.Conn) bool { return true }
+	t.Cleanup(func() { testHookConnAlive = connAlive })
+	c := dial(t, "http://"+ln.Addr().String()+"/svc", config(2, ct12))
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			time.Sleep(50 * time.Millisecond) // the reset has arrived
+		}
+		if body, err := exchange(t, c); err != nil || body != env12 {
+			t.Fatalf("exchange %d: %q, %v", i, body, err)
+		}
+		if got := <-bodies; got != env12 {
+			t.Fatalf("exchange %d: the server read %q", i, got)
+		}
+	}
+}
