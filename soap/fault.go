@@ -407,8 +407,10 @@ func readString(r xmlnode.Reader, what string) (string, error) {
 	}
 }
 
-// resolveQName resolves "p:local" against the reader's scope. An unknown or
-// absent prefix leaves the envelope namespace for the standard codes.
+// resolveQName resolves "p:local" against the reader's scope. An absent
+// prefix, or an undeclared "s", leaves the envelope namespace for the
+// standard codes; another undeclared prefix leaves the code as it came, in
+// no namespace.
 func resolveQName(r xmlnode.Reader, s, sns string) QName {
 	s = strings.TrimSpace(s)
 	prefix, local, ok := strings.Cut(s, ":")
@@ -430,6 +432,11 @@ func resolveQName(r xmlnode.Reader, s, sns string) QName {
 		if prefix == "" || prefix == "s" {
 			return QName{NS: sns, Local: local}
 		}
+	}
+	if prefix != "" {
+		// An undeclared prefix: the code is kept as it came ("T:Sender"),
+		// not taken for another one.
+		return QName{Local: s}
 	}
 	return QName{Local: local}
 }
