@@ -22,6 +22,8 @@ const abortPending = 1000
 //	op=request  Request calls whose requests the service has all read and
 //	            will never answer
 //	op=receive  Receive calls on a session on which nothing arrives
+//	op=gochan   the floor: goroutines blocked in a select, released by
+//	            closing a channel (benchCloseChan)
 //
 // Each iteration dials a new session, starts the operations, waits until
 // all are pending, then calls Abort. abort-ns is the time Abort takes to
@@ -32,6 +34,49 @@ const abortPending = 1000
 func BenchmarkAbortPending(b *testing.B) {
 	b.Run("op=request/pending=1000", func(b *testing.B) { benchAbort(b, true) })
 	b.Run("op=receive/pending=1000", func(b *testing.B) { benchAbort(b, false) })
+	b.Run("op=gochan/pending=1000", benchCloseChan)
+}
+
+// benchCloseChan is F7's floor: 1,000 goroutines blocked in a select on
+// two channels, released by closing one — what any Abort has to do at
+// least, done by the Go runtime alone. release-ns is measured as for the
+// channel (abort-ns is the close).
+func benchCloseChan(b *testing.B) {
+	var abortSum, releaseSum time.Duration
+	ends := make([]time.Time, abortPending)
+	for i := 0; i < b.N; i++ {
+		abortCh, other := make(chan struct{}), make(chan struct{})
+		var waiting atomic.Int64
+		var wg sync.WaitGroup
+		for j := range abortPending {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				waiting.Add(1)
+				select {
+				case <-abortCh:
+				case <-other:
+				}
+				ends[j] = time.Now()
+			}()
+		}
+		waitFor(b, func() bool { return waiting.Load() == abortPending }, "1,000 goroutines to start")
+		time.Sleep(time.Millisecond) // and to block
+		t0 := time.Now()
+		close(abortCh)
+		abort := time.Since(t0)
+		wg.Wait()
+		last := t0
+		for _, e := range ends {
+			if e.After(last) {
+				last = e
+			}
+		}
+		abortSum += abort
+		releaseSum += last.Sub(t0)
+	}
+	b.ReportMetric(float64(abortSum.Nanoseconds())/float64(b.N), "abort-ns")
+	b.ReportMetric(float64(releaseSum.Nanoseconds())/float64(b.N), "release-ns")
 }
 
 // silentServer is a net.tcp service that reads every message and answers
