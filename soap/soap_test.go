@@ -228,3 +228,33 @@ func TestCustomHeaderMustUnderstand(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultCodeQNames: how the text of a fault code Value becomes a QName —
+// declared prefixes resolve, the standard codes without a prefix (or with an
+// undeclared s:) are the envelope's, and anything else is kept as it came.
+func TestFaultCodeQNames(t *testing.T) {
+	const env12 = "http://www.w3.org/2003/05/soap-envelope"
+	for _, tc := range []struct {
+		value string
+		want  QName
+	}{
+		{"s:Sender", QName{env12, CodeSender}},
+		{"Sender", QName{env12, CodeSender}},
+		{"x:Sender", QName{"urn:x", CodeSender}},
+		{"x:Custom", QName{"urn:x", "Custom"}},
+		{"Custom", QName{"", "Custom"}},
+		{"T:Sender", QName{"", "T:Sender"}}, // undeclared prefix: not the standard code
+		{"e::x", QName{"", "e::x"}},         // not a QName
+		{"a:b:c", QName{"", "a:b:c"}},
+	} {
+		doc := `<s:Envelope xmlns:s="` + env12 + `" xmlns:x="urn:x"><s:Body><s:Fault><s:Code><s:Value>` +
+			tc.value + `</s:Value></s:Code><s:Reason><s:Text xml:lang="en">r</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>`
+		f, _, err := FaultFromText([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.value, err)
+		}
+		if f.Code != tc.want {
+			t.Errorf("%s: code %+v, want %+v", tc.value, f.Code, tc.want)
+		}
+	}
+}
