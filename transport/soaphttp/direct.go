@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -186,6 +188,11 @@ func noStop() bool { return true }
 // body included — its deadline through the connection's, without a timer of
 // its own —; when it ends the connection is cut.
 func (dc *directClient) do(ctx context.Context, req *http.Request) (*http.Response, net.Conn, error) {
+	// Request.Write does not check what http.Transport checks before a
+	// request goes out: a header that would split the request is refused.
+	if err := validHeaders(req.Header); err != nil {
+		return nil, nil, err
+	}
 	if dc.jar != nil {
 		for _, ck := range dc.jar.Cookies(req.URL) {
 			req.AddCookie(ck)
@@ -282,4 +289,29 @@ func (b *directBody) Close() error {
 	b.ReadCloser.Close()
 	b.dc.release(b.conn)
 	return nil
+}
+
+// validHeaders checks header names and values as http.Transport does: a
+// name is an RFC 9110 token, a value has no control characters but
+// horizontal tab.
+func validHeaders(h http.Header) error {
+	for k, vs := range h {
+		if k == "" || strings.IndexFunc(k, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+			return fmt.Errorf("net/http: invalid header field name %q", k)
+		}
+		for _, v := range vs {
+			if strings.IndexFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) >= 0 {
+				return fmt.Errorf("net/http: invalid header field value for %q", k)
+			}
+		}
+	}
+	return nil
+}
+
+func isTokenChar(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return r < 0x7f && strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 }

@@ -393,3 +393,37 @@ func TestDirectClientResendsAfterReset(t *testing.T) {
 		}
 	}
 }
+
+// A header that would split the request is refused before anything goes
+// out, with the direct client as with an http.Client.
+func TestClientRefusesHeaderInjection(t *testing.T) {
+	leakCheck(t)
+	ts, got := recorder(t, 200, ct12, env12, nil)
+	for _, redirects := range []bool{false, true} {
+		cfg := config(2, ct12)
+		cfg.Extra[ExtraFollowRedirects] = redirects // true: an http.Client
+		c := dial(t, ts.URL, cfg)
+		for _, h := range []http.Header{
+			{"X-Bad\r\nInjected": {"1"}},
+			{"X-Bad": {"a\r\nInjected: 1"}},
+			{"X-Bad": {"a\nb"}},
+			{"X Bad": {"1"}},
+		} {
+			if err := c.Send(tctx(t), &transport.Frame{Data: []byte(env12), Header: h}); err == nil {
+				t.Errorf("redirects %v: header %q was sent", redirects, h)
+			}
+		}
+		if err := c.Send(tctx(t), &transport.Frame{Data: []byte(env12), Header: http.Header{"X-Good": {"a\tb"}}}); err != nil {
+			t.Errorf("redirects %v: a valid header: %v", redirects, err)
+		}
+		c.Close(context.Background())
+	}
+	if n := len(got); n != 2 {
+		t.Errorf("the server saw %d requests, want the 2 valid ones", n)
+	}
+	for len(got) > 0 {
+		if r := <-got; r.header.Get("Injected") != "" || r.header.Get("X-Good") != "a\tb" {
+			t.Errorf("the server saw headers %v", r.header)
+		}
+	}
+}
