@@ -474,6 +474,11 @@ func (c *ServerConn) respond(ctx context.Context, f *transport.Frame) error {
 	case <-c.abort:
 		return errAborted
 	case <-c.ended:
+		select {
+		case <-c.abort: // an Abort ends the exchange too: it is the cause
+			return errAborted
+		default:
+		}
 		if f == nil {
 			return nil
 		}
