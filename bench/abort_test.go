@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -66,15 +65,26 @@ func benchCloseChan(b *testing.B) {
 		close(abortCh)
 		abort := time.Since(t0)
 		wg.Wait()
-		last := t0
-		for _, e := range ends {
-			if e.After(last) {
-				last = e
-			}
-		}
 		abortSum += abort
-		releaseSum += last.Sub(t0)
+		releaseSum += latest(t0, ends).Sub(t0)
 	}
+	reportAbort(b, abortSum, releaseSum)
+}
+
+// latest returns the latest of t0 and ends.
+func latest(t0 time.Time, ends []time.Time) time.Time {
+	last := t0
+	for _, e := range ends {
+		if e.After(last) {
+			last = e
+		}
+	}
+	return last
+}
+
+// reportAbort reports the mean time for Abort to return (abort-ns) and for
+// the last operation to be released (release-ns).
+func reportAbort(b *testing.B, abortSum, releaseSum time.Duration) {
 	b.ReportMetric(float64(abortSum.Nanoseconds())/float64(b.N), "abort-ns")
 	b.ReportMetric(float64(releaseSum.Nanoseconds())/float64(b.N), "release-ns")
 }
@@ -82,60 +92,27 @@ func benchCloseChan(b *testing.B) {
 // silentServer is a net.tcp service that reads every message and answers
 // none; read counts them.
 type silentServer struct {
-	URL    string
-	read   atomic.Int64
-	l      *wws.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	*WWSServer
+	read atomic.Int64
 }
 
 func startSilent() (*silentServer, error) {
-	port, err := freePort()
+	s := new(silentServer)
+	var err error
+	s.WWSServer, err = startService("silent", func(ctx context.Context, ch *wws.Channel) {
+		m := ch.NewMessage()
+		for {
+			m.Reset()
+			if ch.ReceiveInto(ctx, m) != nil {
+				return
+			}
+			s.read.Add(1)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	s := &silentServer{URL: fmt.Sprintf("net.tcp://127.0.0.1:%d/silent", port)}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	if s.l, err = wws.Listen(ctx, s.URL); err != nil {
-		cancel()
-		return nil, err
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			ch, err := s.l.AcceptChannel(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				continue
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer ch.Close(context.Background())
-				stop := context.AfterFunc(ctx, func() { ch.Abort() })
-				defer stop()
-				m := ch.NewMessage()
-				for {
-					m.Reset()
-					if ch.ReceiveInto(ctx, m) != nil {
-						return
-					}
-					s.read.Add(1)
-				}
-			}()
-		}
-	}()
 	return s, nil
-}
-
-func (s *silentServer) Close() {
-	s.cancel()
-	s.l.Close(context.Background())
-	s.wg.Wait()
 }
 
 // setupTimeout bounds each wait of an iteration's setting up.
@@ -195,21 +172,16 @@ func benchAbort(b *testing.B, request bool) {
 		case <-time.After(setupTimeout):
 			b.Fatalf("%v after Abort some of the 1,000 operations are still pending", setupTimeout)
 		}
-		last := t0
 		for j, err := range errs {
 			if wws.HResult(err) != wws.WS_E_OPERATION_ABORTED {
 				b.Fatalf("operation %d returned %v, want WS_E_OPERATION_ABORTED", j, err)
 			}
-			if ends[j].After(last) {
-				last = ends[j]
-			}
 		}
 		abortSum += abort
-		releaseSum += last.Sub(t0)
+		releaseSum += latest(t0, ends).Sub(t0)
 		ch.Close(ctx)
 	}
-	b.ReportMetric(float64(abortSum.Nanoseconds())/float64(b.N), "abort-ns")
-	b.ReportMetric(float64(releaseSum.Nanoseconds())/float64(b.N), "release-ns")
+	reportAbort(b, abortSum, releaseSum)
 }
 
 // waitFor polls cond until it holds, failing the benchmark after

@@ -20,8 +20,11 @@ import (
 	"google.golang.org/grpc/encoding"
 )
 
+// Text is the 84 characters in Body's text element.
+var Text = string(make128())
+
 // Body is the 128-byte request body of the request/reply comparisons.
-var Body = []byte(`<Echo xmlns="urn:bench"><text>` + string(make128()) + `</text></Echo>`)
+var Body = []byte(`<Echo xmlns="urn:bench"><text>` + Text + `</text></Echo>`)
 
 func make128() []byte {
 	b := make([]byte, 128-len(`<Echo xmlns="urn:bench"><text></text></Echo>`))
@@ -38,7 +41,9 @@ var Payload = Body
 // ends (TCP_NODELAY, as the peers have it).
 var NoDelay = wws.ChannelProperty{ID: wws.ChannelPropertyNoDelay, Value: true}
 
-// WWSServer is a wws net.tcp echo service.
+// WWSServer is a wws net.tcp service on a free loopback port: each
+// accepted channel is served in a goroutine of its own, and aborted when
+// the service closes.
 type WWSServer struct {
 	URL    string
 	l      *wws.Listener
@@ -46,22 +51,20 @@ type WWSServer struct {
 	wg     sync.WaitGroup
 }
 
-// StartWWS starts a net.tcp echo service on a free loopback port.
-func StartWWS() (*WWSServer, error) {
+// startService starts a net.tcp service at path on a free loopback port,
+// with the accepted channels' properties props, running serve for each
+// accepted channel.
+func startService(path string, serve func(context.Context, *wws.Channel), props ...wws.ChannelProperty) (*WWSServer, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &WWSServer{URL: fmt.Sprintf("net.tcp://127.0.0.1:%d/echo", port)}
+	s := &WWSServer{URL: fmt.Sprintf("net.tcp://127.0.0.1:%d/%s", port, path)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	// NoDelay on both ends: the socket option gRPC-Go and the raw TCP
-	// peer run with (Go's default). WWSAPI's default keeps Nagle's
-	// algorithm on, which stalls callers sharing a session for the peer's
-	// delayed ACK (tens of milliseconds at the 99th percentile).
 	s.l, err = wws.NewListener(wws.ChannelTypeDuplexSession, wws.BindingTCP)
-	if err == nil {
-		err = s.l.SetChannelProperties(NoDelay)
+	if err == nil && len(props) > 0 {
+		err = s.l.SetChannelProperties(props...)
 	}
 	if err == nil {
 		err = s.l.Open(ctx, s.URL)
@@ -76,7 +79,10 @@ func StartWWS() (*WWSServer, error) {
 		for {
 			ch, err := s.l.AcceptChannel(ctx)
 			if err != nil {
-				return
+				if ctx.Err() != nil {
+					return
+				}
+				continue
 			}
 			s.wg.Add(1)
 			go func() {
@@ -84,25 +90,7 @@ func StartWWS() (*WWSServer, error) {
 				defer ch.Close(context.Background())
 				stop := context.AfterFunc(ctx, func() { ch.Abort() })
 				defer stop()
-				// The service reuses its messages and buffer, as a service
-				// written for speed does (ReceiveInto, Reset, AppendBodyXML).
-				req, reply := ch.NewMessage(), ch.NewMessage()
-				var body []byte
-				for {
-					req.Reset()
-					if ch.ReceiveInto(ctx, req) != nil {
-						return
-					}
-					if body, err = req.AppendBodyXML(body[:0]); err != nil {
-						return
-					}
-					reply.Reset()
-					reply.SetAction("urn:bench:EchoResponse")
-					reply.SetBodyXML(body)
-					if ch.Reply(ctx, req, reply) != nil {
-						return
-					}
-				}
+				serve(ctx, ch)
 			}()
 		}
 	}()
@@ -114,6 +102,39 @@ func (s *WWSServer) Close() {
 	s.cancel()
 	s.l.Close(context.Background())
 	s.wg.Wait()
+}
+
+// StartWWS starts a net.tcp echo service on a free loopback port. NoDelay
+// on both ends: the socket option gRPC-Go and the raw TCP peer run with
+// (Go's default). WWSAPI's default keeps Nagle's algorithm on, which
+// stalls callers sharing a session for the peer's delayed ACK (tens of
+// milliseconds at the 99th percentile).
+func StartWWS() (*WWSServer, error) {
+	return startService("echo", serveEcho, NoDelay)
+}
+
+// serveEcho answers each request with its body, reusing its messages and
+// buffer, as a service written for speed does (ReceiveInto, Reset,
+// AppendBodyXML).
+func serveEcho(ctx context.Context, ch *wws.Channel) {
+	req, reply := ch.NewMessage(), ch.NewMessage()
+	var body []byte
+	var err error
+	for {
+		req.Reset()
+		if ch.ReceiveInto(ctx, req) != nil {
+			return
+		}
+		if body, err = req.AppendBodyXML(body[:0]); err != nil {
+			return
+		}
+		reply.Reset()
+		reply.SetAction("urn:bench:EchoResponse")
+		reply.SetBodyXML(body)
+		if ch.Reply(ctx, req, reply) != nil {
+			return
+		}
+	}
 }
 
 // WWSCall makes one request on ch and checks the reply.
@@ -143,18 +164,31 @@ type WWSCaller struct {
 	ch         *wws.Channel
 	req, reply *wws.Message
 	body       []byte
+
+	action  string
+	reqBody []byte
+	check   func(reply []byte) error
 }
 
-// NewWWSCaller returns a caller on ch.
+// NewWWSCaller returns a caller of the echo service on ch.
 func NewWWSCaller(ch *wws.Channel) *WWSCaller {
-	return &WWSCaller{ch: ch, req: ch.NewMessage(), reply: ch.NewMessage()}
+	return newCaller(ch, "urn:bench:Echo", Body, func(reply []byte) error {
+		if len(reply) != len(Body) {
+			return fmt.Errorf("reply body of %d bytes", len(reply))
+		}
+		return nil
+	})
+}
+
+func newCaller(ch *wws.Channel, action string, body []byte, check func([]byte) error) *WWSCaller {
+	return &WWSCaller{ch: ch, req: ch.NewMessage(), reply: ch.NewMessage(), action: action, reqBody: body, check: check}
 }
 
 // Call makes one request and checks the reply.
 func (c *WWSCaller) Call(ctx context.Context) error {
 	c.req.Reset()
-	c.req.SetAction("urn:bench:Echo")
-	if err := c.req.SetBodyXML(Body); err != nil {
+	c.req.SetAction(c.action)
+	if err := c.req.SetBodyXML(c.reqBody); err != nil {
 		return err
 	}
 	c.reply.Reset()
@@ -165,10 +199,7 @@ func (c *WWSCaller) Call(ctx context.Context) error {
 	if c.body, err = c.reply.AppendBodyXML(c.body[:0]); err != nil {
 		return err
 	}
-	if len(c.body) != len(Body) {
-		return fmt.Errorf("reply body of %d bytes", len(c.body))
-	}
-	return nil
+	return c.check(c.body)
 }
 
 // rawCodec is a gRPC codec that moves []byte as it is, so that gRPC is

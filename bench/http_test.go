@@ -58,7 +58,7 @@ type echoResponseEnvelope struct {
 func gowsdlCall(ctx context.Context, client *http.Client, url string) error {
 	var buf bytes.Buffer
 	enc := xml.NewEncoder(&buf)
-	if err := enc.Encode(soapEnvelope{Body: soapBody{Content: echoRequest{Text: string(make128())}}}); err != nil {
+	if err := enc.Encode(soapEnvelope{Body: soapBody{Content: echoRequest{Text: Text}}}); err != nil {
 		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, "POST", url, &buf)
@@ -76,7 +76,7 @@ func gowsdlCall(ctx context.Context, client *http.Client, url string) error {
 	if err := xml.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return err
 	}
-	if len(out.Body.Echo.Text) != len(make128()) {
+	if len(out.Body.Echo.Text) != len(Text) {
 		return fmt.Errorf("echo of %d bytes", len(out.Body.Echo.Text))
 	}
 	return nil
@@ -101,7 +101,7 @@ func newRawHTTPClient(rawURL string) (*rawHTTPClient, error) {
 		return nil, err
 	}
 	var env bytes.Buffer
-	if err := xml.NewEncoder(&env).Encode(soapEnvelope{Body: soapBody{Content: echoRequest{Text: string(make128())}}}); err != nil {
+	if err := xml.NewEncoder(&env).Encode(soapEnvelope{Body: soapBody{Content: echoRequest{Text: Text}}}); err != nil {
 		return nil, err
 	}
 	conn, err := net.Dial("tcp", u.Host)

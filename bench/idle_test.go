@@ -164,53 +164,24 @@ func benchIdle(b *testing.B, n int) {
 func idleIteration(b *testing.B, n int) [4]float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), idleTimeout)
 	defer cancel()
-	port, err := freePort()
-	if err != nil {
-		b.Fatal(err)
-	}
-	url := fmt.Sprintf("net.tcp://127.0.0.1:%d/idle", port)
-	l, err := wws.Listen(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
 	// The service: one goroutine per channel, in Receive until the session
 	// ends.
-	srvCtx, stopSrv := context.WithCancel(context.Background())
 	var waiting atomic.Int64
-	var swg sync.WaitGroup
-	swg.Add(1)
-	go func() {
-		defer swg.Done()
+	srv, err := startService("idle", func(ctx context.Context, ch *wws.Channel) {
 		for {
-			ch, err := l.AcceptChannel(srvCtx)
+			waiting.Add(1)
+			_, err := ch.Receive(ctx)
+			waiting.Add(-1)
 			if err != nil {
-				if srvCtx.Err() != nil || wws.HResult(err) == wws.WS_E_OPERATION_ABORTED {
-					return
-				}
-				continue
+				return
 			}
-			swg.Add(1)
-			go func() {
-				defer swg.Done()
-				defer ch.Close(context.Background())
-				stop := context.AfterFunc(srvCtx, func() { ch.Abort() })
-				defer stop()
-				for {
-					waiting.Add(1)
-					_, err := ch.Receive(srvCtx)
-					waiting.Add(-1)
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	defer func() {
-		stopSrv()
-		l.Close(context.Background())
-		swg.Wait()
-	}()
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	url := srv.URL
 
 	before := sample(b)
 	clients := make([]*wws.Channel, n)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +21,12 @@ const (
 	peerEchoReplyAction = peerEchoAction + "Response"
 )
 
-// peerText is Echo's argument: the 84 characters that make the body of the
-// other request/reply comparisons 128 bytes.
-var peerText = string(make128())
+// peerBody is the request body Mono's WCF client sends for Echo(Text), the
+// 84 characters that make the other comparisons' body 128 bytes.
+var peerBody = []byte(`<Echo xmlns="` + peerNS + `"><text>` + Text + `</text></Echo>`)
 
-// peerBody is the request body Mono's WCF client sends for Echo(peerText).
-var peerBody = []byte(`<Echo xmlns="` + peerNS + `"><text>` + peerText + `</text></Echo>`)
+// textBytes is Text, for the reply's check.
+var textBytes = []byte(Text)
 
 // BenchmarkMonoNetTCP is F3: net.tcp request/reply, one caller on one
 // session, beside Mono's WCF NetTcpBinding (SecurityMode.None; binary
@@ -62,8 +61,8 @@ func BenchmarkMonoNetTCP(b *testing.B) {
 	b.Cleanup(wwsSvc.Close) // after the Mono clients' cleanups
 	// Both Mono clients start here, once: a sub-benchmark's cleanups run
 	// after each of its b.N rounds.
-	monoToMono := monopeer.StartBench(b, "nettcp", monoURL, peerText)
-	monoToWWS := monopeer.StartBench(b, "nettcp", wwsSvc.URL, peerText)
+	monoToMono := monopeer.StartBench(b, "nettcp", monoURL, Text)
+	monoToWWS := monopeer.StartBench(b, "nettcp", wwsSvc.URL, Text)
 
 	b.Run("client=mono/service=mono", func(b *testing.B) { benchMonoClient(b, monoToMono) })
 	b.Run("client=wws/service=mono", func(b *testing.B) { benchWWSPeerClient(b, monoURL) })
@@ -85,7 +84,7 @@ func benchMonoClient(b *testing.B, c *monopeer.BenchClient) {
 }
 
 // benchWWSPeerClient makes Echo calls with a wws channel reusing its
-// messages, as WWSCaller does.
+// messages (a WWSCaller of the peer contract).
 func benchWWSPeerClient(b *testing.B, url string) {
 	ctx := context.Background()
 	runCallers(b, 1, func() (func() error, func(), error) {
@@ -93,84 +92,21 @@ func benchWWSPeerClient(b *testing.B, url string) {
 		if err != nil {
 			return nil, nil, err
 		}
-		c := &peerCaller{ch: ch, req: ch.NewMessage(), reply: ch.NewMessage()}
-		return func() error { return c.call(ctx) }, func() { ch.Close(ctx) }, nil
+		c := newCaller(ch, peerEchoAction, peerBody, func(reply []byte) error {
+			if !bytes.Contains(reply, textBytes) {
+				return fmt.Errorf("echo reply %q", reply)
+			}
+			return nil
+		})
+		return func() error { return c.Call(ctx) }, func() { ch.Close(ctx) }, nil
 	})
 }
 
-// peerCaller calls the peer contract's Echo reusing its messages.
-type peerCaller struct {
-	ch         *wws.Channel
-	req, reply *wws.Message
-	body       []byte
-}
-
-func (c *peerCaller) call(ctx context.Context) error {
-	c.req.Reset()
-	c.req.SetAction(peerEchoAction)
-	if err := c.req.SetBodyXML(peerBody); err != nil {
-		return err
-	}
-	c.reply.Reset()
-	if err := c.ch.RequestInto(ctx, c.req, c.reply); err != nil {
-		return err
-	}
-	var err error
-	if c.body, err = c.reply.AppendBodyXML(c.body[:0]); err != nil {
-		return err
-	}
-	if !bytes.Contains(c.body, []byte(peerText)) {
-		return fmt.Errorf("echo reply %q", c.body)
-	}
-	return nil
-}
-
-// peerEchoServer is a wws net.tcp service answering the peer contract's
+// startPeerEcho starts a wws net.tcp service answering the peer contract's
 // Echo, written as StartWWS's echo is: one goroutine per channel, messages
 // and buffers reused, the body read with BodyReader and written with
 // SetBody (<EchoResponse><EchoResult>text</EchoResult></EchoResponse>).
-type peerEchoServer struct {
-	URL    string
-	l      *wws.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-}
-
-func startPeerEcho() (*peerEchoServer, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s := &peerEchoServer{URL: fmt.Sprintf("net.tcp://127.0.0.1:%d/peer", port)}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	if s.l, err = wws.Listen(ctx, s.URL); err != nil {
-		cancel()
-		return nil, err
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			ch, err := s.l.AcceptChannel(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				continue
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer ch.Close(context.Background())
-				stop := context.AfterFunc(ctx, func() { ch.Abort() })
-				defer stop()
-				servePeerEcho(ctx, ch)
-			}()
-		}
-	}()
-	return s, nil
-}
+func startPeerEcho() (*WWSServer, error) { return startService("peer", servePeerEcho) }
 
 func servePeerEcho(ctx context.Context, ch *wws.Channel) {
 	req, reply := ch.NewMessage(), ch.NewMessage()
@@ -226,11 +162,4 @@ func servePeerEcho(ctx context.Context, ch *wws.Channel) {
 			return
 		}
 	}
-}
-
-// Close stops the service.
-func (s *peerEchoServer) Close() {
-	s.cancel()
-	s.l.Close(context.Background())
-	s.wg.Wait()
 }
