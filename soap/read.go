@@ -108,7 +108,7 @@ func readHeaders(r xmlnode.Reader, h *Header, sns string) error {
 			if h.Addressing == 0 {
 				h.Addressing = addr
 			}
-			if handled, err := readAddressingHeader(r, n, h); handled || err != nil {
+			if handled, err := readAddressingHeader(r, n, h, addr); handled || err != nil {
 				if err != nil {
 					return err
 				}
@@ -135,9 +135,10 @@ func mustUnderstand(n *xmlnode.Node, sns string) bool {
 	return err == nil && b
 }
 
-// readAddressingHeader reads a known addressing header into h. It reports
-// false, reading nothing, for an addressing element it does not handle.
-func readAddressingHeader(r xmlnode.Reader, n *xmlnode.Node, h *Header) (bool, error) {
+// readAddressingHeader reads a known addressing header of version addr into
+// h. It reports false, reading nothing, for an addressing element it does
+// not handle.
+func readAddressingHeader(r xmlnode.Reader, n *xmlnode.Node, h *Header, addr Addressing) (bool, error) {
 	var dst *[]byte
 	var epr *EndpointReference
 	switch string(n.Local) {
@@ -172,7 +173,7 @@ func readAddressingHeader(r xmlnode.Reader, n *xmlnode.Node, h *Header) (bool, e
 	if !epr.IsZero() {
 		return true, formatErr(r, "duplicate %s header", n.Local)
 	}
-	return true, readEPR(r, h, epr, n.NS)
+	return true, readEPR(r, h, epr, addr.Namespace())
 }
 
 // readText reads the text content of the element whose start was just read,
@@ -201,7 +202,7 @@ func readText(r xmlnode.Reader, h *Header, what []byte) ([]byte, error) {
 }
 
 // readEPR reads an endpoint reference's children up to its end.
-func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans []byte) error {
+func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans string) error {
 	found := false
 	for {
 		n, err := next(r, "an endpoint reference")
@@ -215,14 +216,14 @@ func readEPR(r xmlnode.Reader, h *Header, epr *EndpointReference, ans []byte) er
 			return nil
 		}
 		switch {
-		case string(n.Local) == "Address" && string(n.NS) == string(ans):
+		case n.Is("Address", ans):
 			v, err := readText(r, h, bAddress)
 			if err != nil {
 				return err
 			}
 			epr.Address = v
 			found = true
-		case (string(n.Local) == "ReferenceParameters" || string(n.Local) == "ReferenceProperties") && string(n.NS) == string(ans):
+		case n.Is("ReferenceParameters", ans) || n.Is("ReferenceProperties", ans):
 			xml, err := captureContent(r, n)
 			if err != nil {
 				return err

@@ -49,6 +49,7 @@ func (s *Scope) changed() {
 	s.gen++
 	if s.gen == 0 { // wrapped: forget everything
 		s.cache = [27]cachedNS{}
+		s.other = cachedNS{}
 		s.gen = 1
 	}
 }
@@ -76,11 +77,7 @@ func (s *Scope) Pop() {
 	}
 	n := s.frames[len(s.frames)-1]
 	s.frames = s.frames[:len(s.frames)-1]
-	if n < len(s.binds) {
-		s.arena = s.arena[:s.binds[n].prefixOff]
-		s.binds = s.binds[:n]
-		s.changed()
-	}
+	s.Truncate(n)
 }
 
 // Mark returns the current number of bindings, for a caller that tracks
@@ -130,13 +127,7 @@ func (s *Scope) DeclaredHere(prefix []byte) bool {
 	if len(s.frames) > 0 {
 		start = s.frames[len(s.frames)-1]
 	}
-	for i := len(s.binds) - 1; i >= start; i-- {
-		b := s.binds[i]
-		if bytes.Equal(s.arena[b.prefixOff:b.prefixOff+b.prefixLen], prefix) {
-			return true
-		}
-	}
-	return false
+	return s.DeclaredSince(start, prefix)
 }
 
 // Lookup returns the namespace bound to prefix. The empty prefix is unbound
