@@ -30,7 +30,6 @@ type Reader struct {
 	scratch []byte
 
 	endPending bool // a *WithEndElement text record was returned; its end comes next
-	mark       int  // scope mark of the start tag being read
 
 	// Array record state.
 	arrLeft  int   // items still to yield
@@ -221,7 +220,6 @@ func (r *Reader) readElement(t byte, start int) error {
 		return r.quotaErr(start, "element %q is nested %d deep, over the depth quota of %d", local, len(r.stack)+1, r.q.MaxDepth)
 	}
 	mark := r.scope.Mark()
-	r.mark = mark
 	attrs := r.attrs[:0]
 	for r.pos < len(r.data) {
 		at := r.data[r.pos]
@@ -234,7 +232,7 @@ func (r *Reader) readElement(t byte, start int) error {
 		aStart := r.pos
 		r.pos++
 		var a xmlnode.Attr
-		if err := r.readAttr(at, aStart, &a); err != nil {
+		if err := r.readAttr(at, aStart, mark, &a); err != nil {
 			r.attrs = attrs
 			return err
 		}
@@ -265,13 +263,7 @@ func (r *Reader) readElement(t byte, start int) error {
 	if r.scope.Len() > r.q.MaxNamespaces {
 		return r.quotaErr(start, "more than %d namespace declarations in scope", r.q.MaxNamespaces)
 	}
-	if n := len(r.stack); n < cap(r.stack) {
-		r.stack = r.stack[:n+1]
-		e := &r.stack[n]
-		e.prefix, e.local, e.ns, e.mark = prefix, local, ns, mark
-	} else {
-		r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns, mark: mark})
-	}
+	r.stack = append(r.stack, openElem{prefix: prefix, local: local, ns: ns, mark: mark})
 	r.setElement(xmlnode.KindStartElement, prefix, local, ns, attrs)
 	return nil
 }
@@ -283,7 +275,7 @@ var (
 )
 
 // readAttr reads one attribute record of type t (already consumed).
-func (r *Reader) readAttr(t byte, start int, a *xmlnode.Attr) error {
+func (r *Reader) readAttr(t byte, start, mark int, a *xmlnode.Attr) error {
 	var err error
 	switch {
 	case t == RecordShortAttribute:
@@ -320,7 +312,7 @@ func (r *Reader) readAttr(t byte, start int, a *xmlnode.Attr) error {
 		if len(prefix) > 0 && len(ns) == 0 {
 			return r.errf(start, "prefix %q bound to the empty namespace", prefix)
 		}
-		if r.scope.DeclaredSince(r.mark, prefix) {
+		if r.scope.DeclaredSince(mark, prefix) {
 			return r.errf(start, "prefix %q declared twice in one start tag", prefix)
 		}
 		r.scope.Declare(prefix, ns)
@@ -380,28 +372,10 @@ func (r *Reader) take(start, n int, text bool) ([]byte, error) {
 	}
 	b := r.data[r.pos : r.pos+n : r.pos+n]
 	r.pos += n
-	if text && !validUTF8(b) {
+	if text && !utf8.Valid(b) {
 		return nil, r.errf(start, "string is not valid UTF-8")
 	}
 	return b, nil
-}
-
-// validUTF8 checks b: ASCII is recognised eight bytes at a time with one
-// test per block, anything else goes to utf8.Valid.
-func validUTF8(b []byte) bool {
-	var or uint64
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		or |= binary.LittleEndian.Uint64(b[i:])
-	}
-	var tail byte
-	for ; i < len(b); i++ {
-		tail |= b[i]
-	}
-	if or&0x8080808080808080 == 0 && tail < 0x80 {
-		return true
-	}
-	return utf8.Valid(b)
 }
 
 // readDictString reads a DictionaryString: a MultiByteInt31 id, even for the
@@ -447,18 +421,14 @@ func (r *Reader) fixed(start, n int, what string) ([]byte, error) {
 
 // readValue reads the body of text record t (its plain, even form; the type
 // byte is already consumed).
-func (r *Reader) readValue(t byte, start int, inAttr bool) (xmlnode.Value, error) {
+func (r *Reader) readValue(t byte, start int) (xmlnode.Value, error) {
 	var v xmlnode.Value
-	err := r.value(t, start, &v)
+	err := r.readValueTo(t, start, &v)
 	return v, err
 }
 
 // readValueTo is readValue writing into *dst, to spare copying a Value.
 func (r *Reader) readValueTo(t byte, start int, dst *xmlnode.Value) error {
-	return r.value(t, start, dst)
-}
-
-func (r *Reader) value(t byte, start int, dst *xmlnode.Value) error {
 	var b []byte
 	var err error
 	switch t {
@@ -642,11 +612,11 @@ func (r *Reader) readCounted(t byte, start int, dst *xmlnode.Value) error {
 		if !ok {
 			return r.errf(start, "%s holds an unpaired UTF-16 surrogate", RecordName(t))
 		}
-		*dst = xmlnode.Value{Type: xmlnode.TypeChars, Bytes: s}
+		*dst = xmlnode.Chars(s)
 		return nil
 	}
 	b, err := r.take(start, n, true)
-	*dst = xmlnode.Value{Type: xmlnode.TypeChars, Bytes: b}
+	*dst = xmlnode.Chars(b)
 	return err
 }
 
@@ -689,7 +659,7 @@ func (r *Reader) readList(start int, dst *xmlnode.Value) error {
 		if t < RecordZeroText || t > RecordQNameDictionaryText || t&1 == 1 || t == RecordStartListText {
 			return r.errf(r.pos-1, "record 0x%02X cannot be a list item", t)
 		}
-		v, err := r.readValue(t, r.pos-1, true)
+		v, err := r.readValue(t, r.pos-1)
 		if err != nil {
 			return err
 		}
@@ -791,7 +761,7 @@ func (r *Reader) nextArrayItem() (*xmlnode.Node, error) {
 		r.arrPhase = 1
 		return &r.node, nil
 	case 1: // the value
-		v, err := r.readValue(r.arrType&^1, r.pos, false)
+		v, err := r.readValue(r.arrType&^1, r.pos)
 		if err != nil {
 			return nil, err
 		}

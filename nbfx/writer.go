@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/wwsgo/wws/xmlnode"
 )
@@ -448,12 +449,12 @@ func (w *Writer) appendChars(s []byte) {
 func (w *Writer) appendValue(v xmlnode.Value) error {
 	switch v.Type {
 	case xmlnode.TypeChars:
-		if !validUTF8(v.Bytes) {
+		if !utf8.Valid(v.Bytes) {
 			return fmt.Errorf("nbfx: text is not valid UTF-8")
 		}
 		w.appendChars(v.Bytes)
 	case xmlnode.TypeDict:
-		if !validUTF8(v.Bytes) {
+		if !utf8.Valid(v.Bytes) {
 			return fmt.Errorf("nbfx: text is not valid UTF-8")
 		}
 		if id, ok := w.dictID(v.Bytes); ok {

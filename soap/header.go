@@ -36,10 +36,6 @@ type Header struct {
 	Custom []CustomHeader
 
 	arena []byte
-	// newID is the UUID NewMessageID made, while MessageID still holds it
-	// (its first byte's address is newIDAt): written without parsing.
-	newID   [16]byte
-	newIDAt *byte
 }
 
 // EndpointReference is a WS-Addressing endpoint reference.
@@ -124,15 +120,6 @@ func (h *Header) NewMessageID() {
 	h.arena = append(h.arena, "urn:uuid:"...)
 	h.arena = xmlnode.AppendGUID(h.arena, g)
 	h.MessageID = h.arena[start:len(h.arena):len(h.arena)]
-	h.newID, h.newIDAt = g, &h.MessageID[0]
-}
-
-// messageID returns the value to write for MessageID.
-func (h *Header) messageID() xmlnode.Value {
-	if h.newIDAt != nil && len(h.MessageID) == 45 && &h.MessageID[0] == h.newIDAt {
-		return xmlnode.UniqueID(h.newID)
-	}
-	return messageIDValue(h.MessageID)
 }
 
 // IsFaultAction reports whether the Action is one of the fault actions.

@@ -84,7 +84,7 @@ func WriteEnvelopeStart(w xmlnode.Writer, h *Header) error {
 			}
 			if h.MessageID != nil {
 				ew.start(bA, bMessageID, ans)
-				ew.text(h.messageID())
+				ew.text(messageIDValue(h.MessageID))
 				ew.end()
 			}
 			if h.RelatesTo != nil {
