@@ -296,17 +296,26 @@ func (c *Channel) receiveDirect(ctx context.Context, g *generation, op string, d
 	if m == nil {
 		m = &Message{}
 	}
-	m.state, m.remote, m.HTTPHeader = MessageStateDone, f.Remote, f.Header
-	if err := g.codec.decode(f.Data, m); err != nil {
+	if err := g.decodeFrame(f, m); err != nil {
 		return nil, c.ioErr(g, err, op, false)
-	}
-	if m.hdr.Action == nil && f.Action != "" {
-		// Without addressing headers the action travels in the transport
-		// (HTTP's SOAPAction header or action= parameter).
-		m.hdr.SetAction(f.Action)
 	}
 	g.received.Store(true)
 	return m, nil
+}
+
+// decodeFrame decodes a received frame into m: the envelope, the sender,
+// the HTTP headers, and the action the transport carried when the envelope
+// has none (HTTP's SOAPAction header or action= parameter, without
+// addressing headers).
+func (g *generation) decodeFrame(f *transport.Frame, m *Message) error {
+	m.state, m.remote, m.HTTPHeader = MessageStateDone, f.Remote, f.Header
+	if err := g.codec.decode(f.Data, m); err != nil {
+		return err
+	}
+	if m.hdr.Action == nil && f.Action != "" {
+		m.hdr.SetAction(f.Action)
+	}
+	return nil
 }
 
 // Request is WsRequestReply: it sends req and returns the reply correlated
@@ -462,8 +471,8 @@ func (c *Channel) exchange(ctx context.Context, g *generation, req *Message, out
 	if err := c.send(ctx, g, req, op); err != nil {
 		return err
 	}
-	rctx, cancel := withTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout))
-	defer cancel()
+	rctx, dc := opTimeout(ctx, c.timeout(ChannelPropertyReceiveTimeout), g)
+	defer dc.release()
 	f, err := g.conn.Receive(rctx)
 	if out == nil {
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -473,15 +482,12 @@ func (c *Channel) exchange(ctx context.Context, g *generation, req *Message, out
 			// A message in the response of a one-way send: a fault fails
 			// the send; anything else is kept for the next Receive (WWSAPI
 			// lets a request channel send, then receive the response).
-			m := &Message{state: MessageStateDone, HTTPHeader: f.Header}
-			if derr := g.codec.decode(f.Data, m); derr != nil {
+			m := new(Message)
+			if derr := g.decodeFrame(f, m); derr != nil {
 				return newError(HResult(derr), derr, "%s: read the response", op)
 			}
 			if m.isFault {
 				return c.faultErr(m, op)
-			}
-			if m.hdr.Action == nil && f.Action != "" {
-				m.hdr.SetAction(f.Action)
 			}
 			g.held.Store(m)
 		}
@@ -493,8 +499,7 @@ func (c *Channel) exchange(ctx context.Context, g *generation, req *Message, out
 		}
 		return c.ioErr(g, err, op, false)
 	}
-	out.HTTPHeader = f.Header
-	if err := g.codec.decode(f.Data, out); err != nil {
+	if err := g.decodeFrame(f, out); err != nil {
 		return newError(HResult(err), err, "%s: read the response", op)
 	}
 	if len(out.hdr.RelatesTo) > 0 && len(req.hdr.MessageID) > 0 && string(out.hdr.RelatesTo) != string(req.hdr.MessageID) {

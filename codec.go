@@ -170,13 +170,11 @@ func (c *codec) decode(data []byte, m *Message) error {
 	m.isFault = soap.IsFault(n, m.hdr.Version)
 	// Read the rest now, so that a malformed or over-quota body fails the
 	// receive (and faults the channel) rather than a later read of it.
-	depth := 0
-	for n.Kind != xmlnode.KindEndElement || depth > 0 {
-		switch n.Kind {
-		case xmlnode.KindStartElement:
-			depth++
-		case xmlnode.KindEndElement:
-			depth--
+	for n.Kind != xmlnode.KindEndElement {
+		if n.Kind == xmlnode.KindStartElement {
+			if err := soap.Skip(r, n); err != nil {
+				return err
+			}
 		}
 		if n, err = r.Next(); err != nil {
 			return err

@@ -159,9 +159,7 @@ func (c *Channel) readNext(ctx context.Context, g *generation, dst *Message) (*M
 		if m == nil {
 			m = &Message{}
 		}
-		m.state = MessageStateDone
-		m.remote = f.Remote
-		if err := g.codec.decode(f.Data, m); err != nil {
+		if err := g.decodeFrame(f, m); err != nil {
 			if c.binding == BindingUDP {
 				// Datagrams are independent: one that does not decode (from
 				// anyone on the network) is dropped, the channel goes on.

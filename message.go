@@ -254,18 +254,8 @@ func (m *Message) AppendBodyXML(dst []byte) ([]byte, error) {
 		if err := m.writeBody(w); err != nil {
 			return dst, wrapErr(err, "render body")
 		}
-	} else {
-		r, first, err := m.bodyReader(true)
-		if err != nil {
-			return dst, err
-		}
-		m.br = bodyReader{r: r, first: first}
-		err = xmlnode.Copy(w, &m.br)
-		m.br = bodyReader{}
-		putReader(r)
-		if err != nil {
-			return dst, wrapErr(err, "read body")
-		}
+	} else if err := m.copyReceivedBody(w); err != nil {
+		return dst, wrapErr(err, "read body")
 	}
 	if err := w.Flush(); err != nil {
 		return dst, wrapErr(err, "render body")
@@ -396,17 +386,23 @@ func (m *Message) writeBody(w xmlnode.Writer) error {
 		putFragmentReader(r)
 		return err
 	case m.data != nil:
-		r, first, err := m.bodyReader(true)
-		if err != nil {
-			return err
-		}
-		m.br = bodyReader{r: r, first: first}
-		err = xmlnode.Copy(w, &m.br)
-		m.br = bodyReader{}
-		putReader(r)
-		return err
+		return m.copyReceivedBody(w)
 	}
 	return nil
+}
+
+// copyReceivedBody copies the received envelope's body content to w, with
+// a pooled reader and the message's own bodyReader (no allocation).
+func (m *Message) copyReceivedBody(w xmlnode.Writer) error {
+	r, first, err := m.bodyReader(true)
+	if err != nil {
+		return err
+	}
+	m.br = bodyReader{r: r, first: first}
+	err = xmlnode.Copy(w, &m.br)
+	m.br = bodyReader{}
+	putReader(r)
+	return err
 }
 
 // discard is an xmlnode.Writer that writes nothing, for validating input.
