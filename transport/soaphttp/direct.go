@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wwsgo/wws/transport/internal/sockpeek"
 )
 
 // directClient makes a ClientConn's exchanges itself, on one keep-alive
@@ -175,6 +177,15 @@ func (dc *directClient) close(abort bool) {
 
 // pastDeadline ends a connection's pending I/O at once.
 var pastDeadline = time.Unix(1, 0)
+
+// canProbe says whether connAlive can tell a closed connection here;
+// elsewhere exchanges go through net/http's Transport, whose reader
+// goroutine sees a server close an idle connection.
+const canProbe = sockpeek.Supported
+
+// connAlive reports whether an idle connection can still carry an exchange:
+// the server has neither closed it nor sent anything on it.
+func connAlive(c net.Conn) bool { return sockpeek.Peek(c) == sockpeek.Empty }
 
 // testHookConnAlive is connAlive, unless a test says otherwise.
 var testHookConnAlive = connAlive

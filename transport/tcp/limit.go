@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/wwsgo/wws/transport/internal/sockpeek"
 )
 
 // ExtraMaxConnections is the transport.Config.Extra key of an int: the most
@@ -105,7 +107,7 @@ func (l *Listener) admit(ctx context.Context, a *admission) error {
 	}
 	// A client that gave up while it waited (its own connect timeout) has
 	// closed its socket: its place goes to the next one waiting.
-	if waited && peerGone(a.Conn) {
+	if waited && sockpeek.Peek(a.Conn) == sockpeek.Closed {
 		if lim.conns != nil {
 			<-lim.conns
 		}
