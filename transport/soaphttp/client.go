@@ -282,7 +282,7 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 			status, resp.ContentLength, limit, ErrTooLarge)
 		return r, nil // the body is closed unread: the connection is not reused
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := readAll(io.LimitReader(resp.Body, limit+1), resp.ContentLength, limit)
 	if err != nil {
 		return nil, c.failure(ctx, err)
 	}

@@ -241,17 +241,31 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, rc *http.Resp
 	rc.SetReadDeadline(time.Now().Add(h.s.readTimeout))
 	stop := context.AfterFunc(h.stopCtx, func() { rc.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	n := int64(4096)
-	if r.ContentLength >= 0 {
-		n = r.ContentLength
+	buf, err := readAll(http.MaxBytesReader(w, r.Body, h.s.maxSize), r.ContentLength, h.s.maxSize)
+	if err != nil {
+		return nil, err
 	}
-	buf := make([]byte, 0, min(n, h.s.maxSize)+1)
-	body := http.MaxBytesReader(w, r.Body, h.s.maxSize)
+	if stop() {
+		rc.SetReadDeadline(time.Time{})
+	}
+	return buf, nil
+}
+
+// readAll reads r to its end into a buffer sized for the body's
+// Content-Length (size; negative when unknown), with room for one byte
+// over limit, so that a body of the announced size is read without
+// growing the buffer.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	n := int64(4096)
+	if size >= 0 {
+		n = size
+	}
+	buf := make([]byte, 0, min(n, limit)+1)
 	for {
-		m, err := body.Read(buf[len(buf):cap(buf)])
+		m, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
 		if err == io.EOF {
-			break
+			return buf, nil
 		}
 		if err != nil {
 			return nil, err
@@ -260,10 +274,6 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, rc *http.Resp
 			buf = append(buf, 0)[:len(buf)]
 		}
 	}
-	if stop() {
-		rc.SetReadDeadline(time.Time{})
-	}
-	return buf, nil
 }
 
 // requestURL rebuilds the URL the client posted to (the channel's
