@@ -143,9 +143,9 @@ func (c *Channel) send(ctx context.Context, g *generation, m *Message, op string
 	}
 	var f *transport.Frame
 	if _, ok := g.conn.(transport.DeadlineBound); ok {
-		f = &g.sendFrame // the send slot's: a net.tcp session keeps nothing of it
+		f = &g.sendFrame // the send slot's: a DeadlineBound Send keeps nothing of it
 	} else {
-		f = new(transport.Frame) // others (HTTP) may go on reading it after Send returns
+		f = new(transport.Frame) // others (an HTTP server exchange) may go on reading it after Send returns
 	}
 	*f = transport.Frame{Data: data, Header: m.HTTPHeader, Remote: m.dest}
 	if c.binding == BindingHTTP || c.binding == BindingCustom {

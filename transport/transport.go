@@ -69,7 +69,9 @@ type Conn interface {
 // ctx.Deadline() by themselves (as net.Conn deadlines do), so that a
 // context with a deadline and a nil Done bounds them. The channel layer
 // then bounds operations of callers whose context cannot be cancelled
-// without a timer per operation. Abort must still interrupt them.
+// without a timer per operation. Abort must still interrupt them. A
+// DeadlineBound Conn's Send also keeps nothing of the Frame it is given
+// once it returns: the channel layer reuses one Frame for every send.
 type DeadlineBound interface {
 	// BoundByDeadline does nothing; it marks the Conn.
 	BoundByDeadline()

@@ -241,7 +241,14 @@ func (c *ClientConn) exchange(ctx context.Context, f *transport.Frame, ct, soapA
 			c.setAddrs(info.Conn)
 		}})
 	}
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url, bytes.NewReader(f.Data))
+	data := f.Data
+	if c.direct == nil {
+		// http.Transport may go on writing the body after Do returns (a
+		// response that came early); Send keeps nothing of f
+		// (transport.DeadlineBound), so the body is its own copy.
+		data = bytes.Clone(data)
+	}
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url, bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("soaphttp: %w", err)
 	}
