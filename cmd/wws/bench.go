@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -296,5 +295,3 @@ func callOn(ctx context.Context, ch *wws.Channel, action string, body []byte) er
 	_, err = reply.BodyXML()
 	return err
 }
-
-var errNoCalls = errors.New("no call succeeded")

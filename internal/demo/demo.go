@@ -176,7 +176,7 @@ func (s *Server) serveChannel(ctx, drain context.Context, ch *wws.Channel, url s
 		// without a MessageID is one-way.
 		var oneWay bool
 		switch {
-		case ch.Type() == wws.ChannelTypeReply:
+		case oneRequest:
 		case ch.Binding() == wws.BindingUDP:
 			oneWay = req.ReplyTo() == ""
 		default:
