@@ -118,6 +118,21 @@ type Config struct {
 	Extra map[string]any
 }
 
+// Network returns base ("tcp", "udp") restricted to the address family
+// IPVersion names: base+"4" for IPv4, base+"6" for IPv6, else base. A nil
+// Config restricts nothing.
+func (c *Config) Network(base string) string {
+	if c != nil {
+		switch c.IPVersion {
+		case 1:
+			return base + "4"
+		case 2:
+			return base + "6"
+		}
+	}
+	return base
+}
+
 // ExtraCustomParameters is the Config.Extra key under which a custom
 // binding's Dial and Listen find the value of the channel's
 // CustomChannelParameters or the listener's CustomListenerParameters

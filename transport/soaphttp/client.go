@@ -83,19 +83,10 @@ func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.
 // dialer returns how a client connects: the dialer and its network.
 func dialer(cfg *transport.Config) (*net.Dialer, string) {
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	network := "tcp"
-	if cfg != nil {
-		if cfg.ConnectTimeout > 0 {
-			d.Timeout = cfg.ConnectTimeout
-		}
-		switch cfg.IPVersion {
-		case 1:
-			network = "tcp4"
-		case 2:
-			network = "tcp6"
-		}
+	if cfg != nil && cfg.ConnectTimeout > 0 {
+		d.Timeout = cfg.ConnectTimeout
 	}
-	return d, network
+	return d, cfg.Network("tcp")
 }
 
 // newClient builds a client on a clone of http.DefaultTransport.

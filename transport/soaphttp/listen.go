@@ -58,15 +58,7 @@ func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transpor
 	if ip := net.ParseIP(u.Hostname()); ip != nil {
 		bindHost = ip.String()
 	}
-	netw := "tcp"
-	if cfg != nil {
-		switch cfg.IPVersion {
-		case 1:
-			netw = "tcp4"
-		case 2:
-			netw = "tcp6"
-		}
-	}
+	netw := cfg.Network("tcp")
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"

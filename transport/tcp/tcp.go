@@ -50,16 +50,6 @@ func ParseURL(raw string) (host string, port int, path string, err error) {
 	return host, port, path, nil
 }
 
-func network(ipv int) string {
-	switch ipv {
-	case 1:
-		return "tcp4"
-	case 2:
-		return "tcp6"
-	}
-	return "tcp"
-}
-
 // Dial connects to a net.tcp URL — trying every address the host resolves
 // to — and performs the duplex preamble, within ctx. With a *tls.Config in
 // cfg.Extra[ExtraTLSConfig] the preamble asks for the application/ssl-tls
@@ -81,7 +71,7 @@ func Dial(ctx context.Context, rawURL string, cfg *transport.Config) (transport.
 	if cfg.KeepAlive {
 		d.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: cfg.KeepAliveTime, Interval: cfg.KeepAliveInterval, Count: -1}
 	}
-	conn, err := d.DialContext(ctx, network(cfg.IPVersion), net.JoinHostPort(host, strconv.Itoa(port)))
+	conn, err := d.DialContext(ctx, cfg.Network("tcp"), net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +123,7 @@ func Listen(ctx context.Context, rawURL string, cfg *transport.Config) (transpor
 	addr := net.JoinHostPort(bindHost, strconv.Itoa(port))
 	l := newListener(path, enc, cfg)
 	l.tls = tc
-	p, err := ports.register(network(cfg.IPVersion), addr, l)
+	p, err := ports.register(cfg.Network("tcp"), addr, l)
 	if err != nil {
 		return nil, err
 	}
