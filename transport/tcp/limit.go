@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wwsgo/wws/transport"
 	"github.com/wwsgo/wws/transport/internal/sockpeek"
 )
 
@@ -35,21 +36,18 @@ var errPeerGone = errors.New("nettcp: the client closed the connection while it 
 // limits are a listener's admission counters; each is a semaphore with a
 // token per session holding a place.
 type limits struct {
-	once    sync.Once
 	backlog chan struct{} // admitted, not yet taken by Accept; capacity cap(queue)
 	conns   chan struct{} // admitted, connection not yet closed; nil: no limit
 }
 
-// limits returns the listener's limits, sized from its configuration on
-// first use.
-func (l *Listener) limits() *limits {
-	l.lim.once.Do(func() {
-		l.lim.backlog = make(chan struct{}, cap(l.queue))
-		if n, ok := l.cfg.Extra[ExtraMaxConnections].(int); ok && n > 0 {
-			l.lim.conns = make(chan struct{}, n)
-		}
-	})
-	return &l.lim
+// newLimits sizes a listener's limits: the backlog as its accept queue,
+// the connections as ExtraMaxConnections says.
+func newLimits(backlog int, cfg *transport.Config) limits {
+	lim := limits{backlog: make(chan struct{}, backlog)}
+	if n, ok := cfg.Extra[ExtraMaxConnections].(int); ok && n > 0 {
+		lim.conns = make(chan struct{}, n)
+	}
+	return lim
 }
 
 // admission is a server connection during and after its handshake, with
@@ -71,7 +69,7 @@ type admission struct {
 // ctx's deadline, so that the ServerTooBusy fault can still be written
 // within it, and when the listener closes.
 func (l *Listener) admit(ctx context.Context, a *admission) error {
-	lim := l.limits()
+	lim := &l.lim
 	if dl, ok := ctx.Deadline(); ok {
 		grace := min(time.Until(dl)/4, 500*time.Millisecond)
 		var cancel context.CancelFunc

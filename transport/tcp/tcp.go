@@ -143,6 +143,7 @@ func newListener(path string, enc nmf.Encoding, cfg *transport.Config) *Listener
 	if l.cfg.ConnectTimeout <= 0 {
 		l.cfg.ConnectTimeout = 15 * time.Second
 	}
+	l.lim = newLimits(cap(l.queue), cfg)
 	return l
 }
 
