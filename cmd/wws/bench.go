@@ -214,11 +214,7 @@ func runLoad(ctx context.Context, target, action string, body []byte, props []ww
 	chans := make([]*wws.Channel, 0, concurrency)
 	defer func() {
 		for _, ch := range chans {
-			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if ch.Close(cctx) != nil {
-				ch.Abort()
-			}
-			cancel()
+			closeOrAbort(ch)
 		}
 	}()
 	for i := 0; i < concurrency; i++ {
@@ -243,7 +239,7 @@ func runLoad(ctx context.Context, target, action string, body []byte, props []ww
 			for lctx.Err() == nil {
 				t0 := time.Now()
 				cctx, cancel := context.WithTimeout(lctx, timeout)
-				err := callOn(cctx, ch, action, body)
+				_, err := callOn(cctx, ch, action, body)
 				cancel()
 				if err != nil && (lctx.Err() != nil || !time.Now().Before(runEnd)) {
 					return // the run ended during this call (its deadline may be met by the connection first)
@@ -281,17 +277,16 @@ func progressLine(rec *recorder, elapsed time.Duration) string {
 		elapsed.Seconds(), rec.calls.Load(), rate, p50.Round(time.Microsecond), p99.Round(time.Microsecond), rec.errs.Load())
 }
 
-// callOn makes one request on ch and reads the reply's body.
-func callOn(ctx context.Context, ch *wws.Channel, action string, body []byte) error {
+// callOn makes one request on ch and returns the reply's body.
+func callOn(ctx context.Context, ch *wws.Channel, action string, body []byte) ([]byte, error) {
 	req := ch.NewMessage()
 	req.SetAction(action)
 	if err := req.SetBodyXML(body); err != nil {
-		return err
+		return nil, err
 	}
 	reply, err := ch.Request(ctx, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = reply.BodyXML()
-	return err
+	return reply.BodyXML()
 }

@@ -231,35 +231,17 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 // callRepeat opens a channel, sends the request n times and returns the
 // first reply's body; with n > 1 it prints a latency summary on summary.
 func callRepeat(ctx context.Context, target, action string, body []byte, props []wws.ChannelProperty, n int, summary io.Writer) ([]byte, error) {
-	if n == 1 {
-		return callOnce(ctx, target, action, body, props)
-	}
 	ch, err := wws.Dial(ctx, target, props...)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if ch.Close(cctx) != nil {
-			ch.Abort()
-		}
-	}()
+	defer closeOrAbort(ch)
 	rec := &recorder{}
 	var first []byte
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		t0 := time.Now()
-		req := ch.NewMessage()
-		req.SetAction(action)
-		if err := req.SetBodyXML(body); err != nil {
-			return nil, err
-		}
-		reply, err := ch.Request(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		b, err := reply.BodyXML()
+		b, err := callOn(ctx, ch, action, body)
 		if err != nil {
 			return nil, err
 		}
@@ -268,33 +250,24 @@ func callRepeat(ctx context.Context, target, action string, body []byte, props [
 			first = b
 		}
 	}
-	printSummary(summary, rec.summary(target, 1, time.Since(start)))
+	if n > 1 {
+		printSummary(summary, rec.summary(target, 1, time.Since(start)))
+	}
 	return first, nil
 }
 
 // callOnce opens a channel, sends one request and returns the reply body.
 func callOnce(ctx context.Context, target, action string, body []byte, props []wws.ChannelProperty) ([]byte, error) {
-	ch, err := wws.Dial(ctx, target, props...)
-	if err != nil {
-		return nil, err
+	return callRepeat(ctx, target, action, body, props, 1, nil)
+}
+
+// closeOrAbort closes ch within 5 s, and aborts it if that fails.
+func closeOrAbort(ch *wws.Channel) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ch.Close(ctx) != nil {
+		ch.Abort()
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if ch.Close(cctx) != nil {
-			ch.Abort()
-		}
-	}()
-	req := ch.NewMessage()
-	req.SetAction(action)
-	if err := req.SetBodyXML(body); err != nil {
-		return nil, err
-	}
-	reply, err := ch.Request(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return reply.BodyXML()
 }
 
 func printFault(w io.Writer, f *wws.Fault) {
